@@ -1,0 +1,236 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.text import Truncator
+
+from .forms import LinkInlineForm, LinkInlineFormSet
+from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
+
+
+@admin.register(Outlet)
+class OutletAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "source_count"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "country"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(source_count=Count("sources"))
+
+    @admin.display(description="sources", ordering="source_count")
+    def source_count(self, outlet):
+        return outlet.source_count
+
+
+class ClaimInline(admin.StackedInline):
+    model = Claim
+    extra = 0
+    show_change_link = True
+    fields = [
+        "text",
+        ("kind", "speaker", "speaker_role"),
+        ("stated_on", "stated_on_precision"),
+        ("via", "context"),
+        ("topics", "subjects"),
+        "integrity",
+    ]
+    readonly_fields = ["integrity"]
+    autocomplete_fields = ["speaker", "via", "topics", "subjects"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "outlet", "kind", "published", "claim_count", "has_text"]
+    list_filter = ["kind", "published_on_precision", "language", "outlet"]
+    list_select_related = ["outlet"]
+    search_fields = ["title", "authors", "url", "outlet__name"]
+    date_hierarchy = "published_on"
+    autocomplete_fields = ["outlet"]
+    inlines = [ClaimInline]
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "outlet", "authors", "url"]}),
+        ("Dates", {"fields": [("published_on", "published_on_precision"), "accessed_on"]}),
+        (None, {"fields": ["language", "full_text", "notes"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="published", ordering="published_on")
+    def published(self, source):
+        return source.published_on_display
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, source):
+        return source.claim_count
+
+    @admin.display(description="full text", boolean=True)
+    def has_text(self, source):
+        return bool(source.full_text)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "full_text" in form.changed_data:
+            # Every claim's position depends on the text: check them all again.
+            form.instance.claims.all().relocate()
+
+
+class SpeakerAliasInline(admin.TabularInline):
+    model = SpeakerAlias
+    extra = 1
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "affiliation", "country", "claim_count"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "aliases__name", "affiliation"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SpeakerAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, speaker):
+        return speaker.claim_count
+
+
+@admin.register(Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "claim_count"]
+    search_fields = ["title", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, topic):
+        return topic.claim_count
+
+
+class LinkInline(admin.TabularInline):
+    model = Link
+    form = LinkInlineForm
+    formset = LinkInlineFormSet
+    extra = 1
+    readonly_fields = ["created_by", "created_at"]
+
+
+class LinkAsAInline(LinkInline):
+    fk_name = "claim_a"
+    autocomplete_fields = ["claim_b"]
+    verbose_name = "link entered from this claim"
+    verbose_name_plural = "links entered from this claim"
+    fields = ["kind", "claim_b", "note", "created_by", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim_b", "created_by")
+
+
+class LinkAsBInline(LinkInline):
+    fk_name = "claim_b"
+    autocomplete_fields = ["claim_a"]
+    extra = 0
+    verbose_name = "link entered from the other claim"
+    verbose_name_plural = "links entered from the other claim"
+    fields = ["kind", "claim_a", "note", "created_by", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim_a", "created_by")
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["excerpt", "speaker", "kind", "source", "stated", "integrity"]
+    list_filter = [
+        "integrity",
+        "kind",
+        "stated_on_precision",
+        "topics",
+        "subjects",
+        ("source__outlet", admin.RelatedOnlyFieldListFilter),
+        ("via", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["text", "speaker__name", "speaker__aliases__name", "source__title", "context"]
+    date_hierarchy = "stated_on"
+    autocomplete_fields = ["speaker", "source", "via", "topics", "subjects"]
+    readonly_fields = ["integrity", "span_start", "span_end", "created_at", "updated_at"]
+    inlines = [LinkAsAInline, LinkAsBInline]
+    fieldsets = [
+        (None, {"fields": ["text", "kind", ("speaker", "speaker_role")]}),
+        (
+            "Where and when",
+            {"fields": ["source", "via", "context", ("stated_on", "stated_on_precision")]},
+        ),
+        ("Classification", {"fields": ["topics", "subjects"]}),
+        (
+            "Quote integrity",
+            {
+                "fields": [("integrity", "span_start", "span_end"), ("created_at", "updated_at")],
+                "description": "Whether the text was found in the source's stored text, and where.",
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_admin()
+
+    @admin.display(description="text", ordering="text")
+    def excerpt(self, claim):
+        return Truncator(claim.text).chars(100)
+
+    @admin.display(description="stated", ordering="stated_on")
+    def stated(self, claim):
+        return claim.stated_on_display
+
+    def save_formset(self, request, form, formset, change):
+        links = formset.save(commit=False)
+        for link in links:
+            if isinstance(link, Link) and link.created_by_id is None and link.pk is None:
+                link.created_by = request.user
+        formset.save_m2m()
+        for link in links:
+            link.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "claim_a_excerpt",
+        "claim_b_excerpt",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "created_at"]
+    list_select_related = ["claim_a", "claim_b", "created_by"]
+    search_fields = ["note", "claim_a__text", "claim_b__text"]
+    autocomplete_fields = ["claim_a", "claim_b"]
+    readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "created_at"
+    fields = ["claim_a", "kind", "claim_b", "note", "created_by", "created_at"]
+
+    @admin.display(description="claim A")
+    def claim_a_excerpt(self, link):
+        return Truncator(link.claim_a.text).chars(60)
+
+    @admin.display(description="claim B")
+    def claim_b_excerpt(self, link):
+        return Truncator(link.claim_b.text).chars(60)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

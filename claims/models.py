@@ -1,0 +1,438 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
+from django.urls import reverse
+from django.utils.text import Truncator
+
+from . import dates, integrity
+from .dates import DatePrecision
+from .querysets import ClaimQuerySet, LinkQuerySet
+
+
+def _precision_matches_date(field):
+    """A date is unknown exactly when its precision says so."""
+    unknown = Q(**{f"{field}__isnull": True, f"{field}_precision": DatePrecision.UNKNOWN})
+    known = Q(**{f"{field}__isnull": False}) & ~Q(**{f"{field}_precision": DatePrecision.UNKNOWN})
+    return unknown | known
+
+
+def _truncate_to_precision(instance, field):
+    """Store a partial date as the first day of its period (see claims.dates)."""
+    value = getattr(instance, field)
+    precision = getattr(instance, f"{field}_precision")
+    if value is not None and precision == DatePrecision.UNKNOWN:
+        raise ValidationError(
+            {f"{field}_precision": "Give the precision of the date, or clear the date."}
+        )
+    if value is None and precision != DatePrecision.UNKNOWN:
+        raise ValidationError({field: "Give the date, or set its precision to unknown."})
+    setattr(instance, field, dates.truncate(value, precision))
+
+
+class _OutletKind(models.TextChoices):
+    NEWS_AGENCY = "news_agency", "news agency"
+    NEWSPAPER = "newspaper"
+    BROADCASTER = "broadcaster"
+    GOVERNMENT = "government"
+    THINK_TANK = "think_tank", "think tank"
+    BLOG = "blog"
+    OTHER = "other"
+
+
+class Outlet(models.Model):
+    """Who publishes: a newspaper, a news agency, a broadcaster, a ministry."""
+
+    Kind = _OutletKind
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
+    country = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=_OutletKind.values), name="outlet_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class _SourceKind(models.TextChoices):
+    NEWS_REPORT = "news_report", "news report"
+    ANALYSIS = "analysis"
+    OPINION = "opinion", "opinion piece"
+    INTERVIEW = "interview"
+    TRANSCRIPT = "transcript"
+    PRESS_RELEASE = "press_release", "press release"
+    OTHER = "other"
+
+
+class Source(models.Model):
+    """One published document that reports statements."""
+
+    Kind = _SourceKind
+
+    title = models.CharField(max_length=500)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.NEWS_REPORT)
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sources",
+        help_text="Leave empty when the publisher is not known.",
+    )
+    authors = models.CharField(
+        max_length=500, blank=True, help_text="As credited; leave empty when not stated."
+    )
+    url = models.URLField("URL", max_length=1000, blank=True)
+    published_on = models.DateField(null=True, blank=True, db_index=True)
+    published_on_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+    )
+    language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag, e.g. en, ru.")
+    full_text = models.TextField(
+        blank=True, help_text="The text exactly as published, typos and all."
+    )
+    accessed_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    import_ref = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_precision_matches_date("published_on"),
+                name="source_published_on_precision",
+                violation_error_message="A published date and its precision must agree.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=_SourceKind.values), name="source_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("claims:source_detail", args=[self.pk])
+
+    def clean(self):
+        _truncate_to_precision(self, "published_on")
+
+    @property
+    def published_on_display(self):
+        return dates.display(self.published_on, self.published_on_precision)
+
+
+class _SpeakerKind(models.TextChoices):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    GOVERNMENT = "government", "government body"
+    OUTLET = "outlet", "outlet (its own voice)"
+
+
+class Speaker(models.Model):
+    """A person or organisation that makes statements, an outlet in its own voice included."""
+
+    Kind = _SpeakerKind
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
+    affiliation = models.CharField(max_length=300, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="speaker_name_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=_SpeakerKind.values), name="speaker_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("claims:speaker_detail", args=[self.slug])
+
+
+class SpeakerAlias(models.Model):
+    """Another name the speaker goes by, misspellings in the sources included."""
+
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "speaker aliases"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["speaker", "name"],
+                name="speaker_alias_unique",
+                violation_error_message="This speaker already has that alias.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class _SubjectKind(models.TextChoices):
+    STATE = "state"
+    ORGANISATION = "organisation"
+    OTHER = "other"
+
+
+class Subject(models.Model):
+    """A state or organisation a claim is about."""
+
+    Kind = _SubjectKind
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.STATE)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=_SubjectKind.values), name="subject_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Topic(models.Model):
+    """A research question or theme."""
+
+    title = models.CharField(max_length=300, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("claims:topic_detail", args=[self.slug])
+
+
+class _ClaimKind(models.TextChoices):
+    QUOTE = "quote", "direct quote"
+    PARAPHRASE = "paraphrase", "paraphrase (reported speech)"
+    ASSERTION = "assertion", "the source's own assertion"
+
+
+class Claim(models.Model):
+    """One statement as reported by one source."""
+
+    Kind = _ClaimKind
+
+    class Integrity(models.TextChoices):
+        LOCATED = "located", "found in the source text"
+        NOT_FOUND = "not_found", "not found in the source text"
+        NO_TEXT = "no_text", "source text not stored"
+
+    text = models.TextField(help_text="Exactly as the source has it.")
+    kind = models.CharField(max_length=20, choices=Kind, db_index=True)
+    speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="claims")
+    speaker_role = models.CharField(
+        max_length=300, blank=True, help_text="The speaker's role as this source reports it."
+    )
+    stated_on = models.DateField(
+        null=True, blank=True, help_text="When the statement was made (not when it was published)."
+    )
+    stated_on_precision = models.CharField(
+        max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    via = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relayed_claims",
+        help_text="The outlet the source says it got the statement from (“told TASS”).",
+    )
+    context = models.CharField(
+        max_length=500, blank=True, help_text="Venue or occasion: “Moscow Format consultations”."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="claims")
+    span_start = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Where the text starts in the source."
+    )
+    span_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    integrity = models.CharField(
+        "quote integrity",
+        max_length=20,
+        choices=Integrity,
+        default=Integrity.NO_TEXT,
+        editable=False,
+        db_index=True,
+    )
+    import_ref = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-stated_on", "-id"]
+        indexes = [
+            models.Index(fields=["stated_on", "id"], name="claim_stated_on_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="claim_text_not_empty",
+                violation_error_message="A claim needs its text.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=_ClaimKind.values), name="claim_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=_precision_matches_date("stated_on"),
+                name="claim_stated_on_precision",
+                violation_error_message="A stated date and its precision must agree.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(integrity="located", span_start__isnull=False, span_end__gt=F("span_start"))
+                    | (~Q(integrity="located") & Q(span_start__isnull=True, span_end__isnull=True))
+                ),
+                name="claim_span_matches_integrity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {Truncator(self.text).chars(80)}"
+
+    def get_absolute_url(self):
+        return reverse("claims:claim_detail", args=[self.pk])
+
+    @property
+    def stated_on_display(self):
+        return dates.display(self.stated_on, self.stated_on_precision)
+
+    def clean(self):
+        self.text = self.text.strip()
+        _truncate_to_precision(self, "stated_on")
+        if self.source_id is not None:
+            source = self.source
+            if dates.is_after(
+                self.stated_on,
+                self.stated_on_precision,
+                source.published_on,
+                source.published_on_precision,
+            ):
+                raise ValidationError(
+                    {
+                        "stated_on": (
+                            f"The statement is dated {self.stated_on_display}, after its source "
+                            f"was published ({source.published_on_display})."
+                        )
+                    }
+                )
+            self.locate_in_source()
+
+    def locate_in_source(self):
+        """Find the text in the source's stored text; record where, or flag it."""
+        full_text = self.source.full_text
+        span = integrity.locate(self.text, full_text) if full_text else None
+        if not full_text:
+            self.integrity = self.Integrity.NO_TEXT
+        elif span is None:
+            self.integrity = self.Integrity.NOT_FOUND
+        else:
+            self.integrity = self.Integrity.LOCATED
+        self.span_start, self.span_end = span or (None, None)
+
+
+class _LinkKind(models.TextChoices):
+    CORROBORATES = "corroborates"
+    CONTRADICTS = "contradicts"
+    SAME_STATEMENT = "same_statement", "same statement"
+
+
+class Link(models.Model):
+    """A typed, undirected relation between two claims."""
+
+    Kind = _LinkKind
+
+    claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_as_a")
+    claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_as_b")
+    kind = models.CharField(max_length=20, choices=Kind, db_index=True)
+    note = models.TextField(blank=True, help_text="Why these claims are linked.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["claim_a", "kind"], name="link_claim_a_kind_idx"),
+            models.Index(fields=["claim_b", "kind"], name="link_claim_b_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(claim_a=F("claim_b")),
+                name="link_not_self",
+                violation_error_message="A claim cannot be linked to itself.",
+            ),
+            # Links are undirected: (a, b) and (b, a) are the same pair.
+            models.UniqueConstraint(
+                Least("claim_a", "claim_b"),
+                Greatest("claim_a", "claim_b"),
+                name="link_one_per_pair",
+                violation_error_message=(
+                    "These two claims are already linked (in one order or the other); "
+                    "edit that link instead."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(kind__in=_LinkKind.values), name="link_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind="contradicts") | ~Q(note=""),
+                name="link_contradiction_has_note",
+                violation_error_message="Say what the contradiction is.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.claim_a_id} {self.get_kind_display()} #{self.claim_b_id}"
+
+    def clean(self):
+        self.note = self.note.strip()
+
+    def other(self, claim):
+        """The claim at the other end from `claim`."""
+        return self.claim_b if claim.pk == self.claim_a_id else self.claim_a

@@ -1,0 +1,257 @@
+import pytest
+from django.urls import reverse
+
+from claims.models import Claim, Link, Source
+from tests.factories import (
+    ClaimFactory,
+    LinkFactory,
+    OutletFactory,
+    SourceFactory,
+    SpeakerFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def management_form(prefix, total=0, initial=0):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def claim_form(claim=None, **fields):
+    """The POST data of the claim change form, with no link rows."""
+    data = {
+        "text": "",
+        "kind": Claim.Kind.QUOTE,
+        "speaker": "",
+        "speaker_role": "",
+        "source": "",
+        "via": "",
+        "context": "",
+        "stated_on": "",
+        "stated_on_precision": "unknown",
+        **management_form("links_as_a"),
+        **management_form("links_as_b"),
+    }
+    data.update(fields)
+    return data
+
+
+def test_editor_adds_a_source_with_a_claim_inline(editor_client):
+    speaker = SpeakerFactory(name="Zamir Kabulov")
+    outlet = OutletFactory(name="TASS")
+    response = editor_client.post(
+        reverse("admin:claims_source_add"),
+        {
+            "title": "Russia to delist the Taliban",
+            "kind": Source.Kind.NEWS_REPORT,
+            "outlet": outlet.pk,
+            "authors": "",
+            "url": "https://example.org/delist",
+            "published_on": "2024-10-04",
+            "published_on_precision": "month",
+            "accessed_on": "",
+            "language": "en",
+            "full_text": "Kabulov said a \u201cprincipal decision\u201d\nhas been made.",
+            "notes": "",
+            **management_form("claims", total=1),
+            "claims-0-text": 'a "principal decision" has been made',
+            "claims-0-kind": Claim.Kind.PARAPHRASE,
+            "claims-0-speaker": speaker.pk,
+            "claims-0-speaker_role": "presidential envoy",
+            "claims-0-stated_on": "",
+            "claims-0-stated_on_precision": "unknown",
+            "claims-0-via": "",
+            "claims-0-context": "",
+        },
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    source = Source.objects.get()
+    assert source.published_on.isoformat() == "2024-10-01"
+    claim = source.claims.get()
+    assert claim.speaker == speaker
+    assert claim.integrity == Claim.Integrity.LOCATED
+
+
+def test_editor_adds_a_claim_and_a_link_from_it(editor_client):
+    other = ClaimFactory()
+    source = SourceFactory(full_text="")
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"),
+        claim_form(
+            text="China accepted a Taliban-appointed ambassador.",
+            kind=Claim.Kind.ASSERTION,
+            speaker=SpeakerFactory().pk,
+            source=source.pk,
+            topics=[TopicFactory().pk],
+            **management_form("links_as_a", total=1),
+            **{
+                "links_as_a-0-kind": Link.Kind.CORROBORATES,
+                "links_as_a-0-claim_b": other.pk,
+                "links_as_a-0-note": "Both say Beijing accepted the envoy.",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    claim = Claim.objects.exclude(pk=other.pk).get()
+    link = Link.objects.get()
+    assert (link.claim_a, link.claim_b) == (claim, other)
+    assert link.created_by.username.startswith("user")
+
+
+def test_editor_adds_a_link_in_the_link_admin(editor_client):
+    first, second = ClaimFactory(), ClaimFactory()
+    response = editor_client.post(
+        reverse("admin:claims_link_add"),
+        {"claim_a": first.pk, "claim_b": second.pk, "kind": "same_statement", "note": ""},
+    )
+    assert response.status_code == 302
+    assert Link.objects.between(second, first).get().kind == Link.Kind.SAME_STATEMENT
+
+
+def test_self_link_shows_an_error_in_the_admin(editor_client):
+    claim = ClaimFactory()
+    response = editor_client.post(
+        reverse("admin:claims_link_add"),
+        {"claim_a": claim.pk, "claim_b": claim.pk, "kind": "corroborates", "note": ""},
+    )
+    assert response.status_code == 200
+    assert "A claim cannot be linked to itself." in response.content.decode()
+    assert not Link.objects.exists()
+
+
+def test_duplicate_pair_in_reverse_order_shows_an_error_in_the_admin(editor_client):
+    link = LinkFactory()
+    response = editor_client.post(
+        reverse("admin:claims_link_add"),
+        {
+            "claim_a": link.claim_b.pk,
+            "claim_b": link.claim_a.pk,
+            "kind": "contradicts",
+            "note": "They disagree.",
+        },
+    )
+    assert response.status_code == 200
+    assert "These two claims are already linked" in response.content.decode()
+    assert Link.objects.count() == 1
+
+
+def test_duplicate_pair_entered_from_the_claim_shows_an_error(editor_client):
+    link = LinkFactory()
+    claim = link.claim_b
+    response = editor_client.post(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        claim_form(
+            text=claim.text,
+            kind=claim.kind,
+            speaker=claim.speaker.pk,
+            source=claim.source.pk,
+            stated_on="2024-10-04",
+            stated_on_precision="day",
+            **management_form("links_as_a", total=1),
+            **{
+                "links_as_a-0-kind": Link.Kind.CORROBORATES,
+                "links_as_a-0-claim_b": link.claim_a.pk,
+                "links_as_a-0-note": "Again.",
+            },
+        ),
+    )
+    assert response.status_code == 200
+    assert "These two claims are already linked" in response.content.decode()
+    assert Link.objects.count() == 1
+
+
+def test_contradicts_link_without_note_shows_an_error_in_the_admin(editor_client):
+    first, second = ClaimFactory(), ClaimFactory()
+    response = editor_client.post(
+        reverse("admin:claims_link_add"),
+        {"claim_a": first.pk, "claim_b": second.pk, "kind": "contradicts", "note": ""},
+    )
+    assert response.status_code == 200
+    assert "Say what the contradiction is." in response.content.decode()
+    assert not Link.objects.exists()
+
+
+def test_claim_dated_after_its_source_shows_an_error_in_the_admin(editor_client):
+    source = SourceFactory()  # published October 2024
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"),
+        claim_form(
+            text="Later words.",
+            speaker=SpeakerFactory().pk,
+            source=source.pk,
+            stated_on="2024-11-02",
+            stated_on_precision="day",
+        ),
+    )
+    assert response.status_code == 200
+    assert "after its source was published (October 2024)" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_claim_page_shows_links_entered_from_either_end(editor_client):
+    link = LinkFactory(kind=Link.Kind.CONTRADICTS, note="Kabul alleges, Islamabad denies.")
+    for claim in (link.claim_a, link.claim_b):
+        response = editor_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+        assert "Kabul alleges, Islamabad denies." in response.content.decode()
+
+
+def test_unlocated_claims_are_filterable_in_the_admin(editor_client):
+    source = SourceFactory(full_text="The envoy spoke.")
+    found = ClaimFactory.build(source=source, speaker=SpeakerFactory(), text="The envoy spoke.")
+    lost = ClaimFactory.build(source=source, speaker=SpeakerFactory(), text="The envoy sang.")
+    for claim in (found, lost):
+        claim.full_clean()
+        claim.save()
+    response = editor_client.get(
+        reverse("admin:claims_claim_changelist"), {"integrity": "not_found"}
+    )
+    assert list(response.context["cl"].result_list) == [lost]
+    assert "not found in the source text" in response.content.decode()
+
+
+def test_editor_cannot_delete_sources(editor_client):
+    source = SourceFactory()
+    response = editor_client.post(
+        reverse("admin:claims_source_delete", args=[source.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert Source.objects.filter(pk=source.pk).exists()
+
+
+def test_anonymous_visitors_cannot_reach_the_admin(client):
+    response = client.get(reverse("admin:claims_claim_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def _fill(rows):
+    topic = TopicFactory()
+    for _ in range(rows):
+        link = LinkFactory()
+        link.claim_a.topics.add(topic)
+        link.claim_b.topics.add(topic)
+
+
+CHANGELISTS = ["claim", "source", "speaker", "link", "outlet", "topic", "subject"]
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+def test_admin_changelist_runs_a_fixed_number_of_queries(
+    model, admin_client, django_assert_max_num_queries
+):
+    url = reverse(f"admin:claims_{model}_changelist")
+    _fill(5)
+    with django_assert_max_num_queries(14) as small:
+        assert admin_client.get(url).status_code == 200
+    _fill(45)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = admin_client.get(url)
+    assert response.status_code == 200
+    if model in {"claim", "source", "link"}:
+        assert response.context["cl"].result_count >= 50

@@ -1,0 +1,172 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from claims.dates import DatePrecision
+from claims.models import Claim, Link
+from tests.factories import ClaimFactory, LinkFactory, SourceFactory, SpeakerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def messages(error):
+    return " ".join(error.messages)
+
+
+def test_self_link_is_rejected_by_validation_and_database():
+    claim = ClaimFactory()
+    link = Link(claim_a=claim, claim_b=claim, kind=Link.Kind.CORROBORATES)
+    with pytest.raises(ValidationError) as error:
+        link.full_clean()
+    assert "cannot be linked to itself" in messages(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        link.save()
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["same order", "reverse order"])
+def test_second_link_between_the_same_pair_is_rejected(reverse):
+    first, second = ClaimFactory(), ClaimFactory()
+    LinkFactory(claim_a=first, claim_b=second)
+    a, b = (second, first) if reverse else (first, second)
+    duplicate = Link(claim_a=a, claim_b=b, kind=Link.Kind.SAME_STATEMENT)
+    with pytest.raises(ValidationError) as error:
+        duplicate.full_clean()
+    assert "already linked" in messages(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+def test_contradicts_link_without_note_is_rejected():
+    link = Link(claim_a=ClaimFactory(), claim_b=ClaimFactory(), kind=Link.Kind.CONTRADICTS)
+    link.note = "   "
+    with pytest.raises(ValidationError) as error:
+        link.full_clean()
+    assert "Say what the contradiction is." in messages(error.value)
+    link.note = ""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        link.save()
+
+
+def test_contradicts_link_with_note_is_accepted():
+    link = Link(
+        claim_a=ClaimFactory(),
+        claim_b=ClaimFactory(),
+        kind=Link.Kind.CONTRADICTS,
+        note="One says bases in Pakistan, the other denies it.",
+    )
+    link.full_clean()
+    link.save()
+    assert Link.objects.involving(link.claim_b).get() == link
+
+
+def test_link_kind_outside_the_fixed_set_is_rejected():
+    link = LinkFactory.build(claim_a=ClaimFactory(), claim_b=ClaimFactory(), kind="agrees")
+    with pytest.raises(ValidationError):
+        link.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        link.save()
+
+
+def test_claim_dated_after_its_source_is_rejected():
+    source = SourceFactory(
+        published_on=datetime.date(2024, 5, 1), published_on_precision=DatePrecision.MONTH
+    )
+    claim = ClaimFactory.build(
+        source=source,
+        speaker=SpeakerFactory(),
+        stated_on=datetime.date(2024, 6, 3),
+        stated_on_precision=DatePrecision.DAY,
+    )
+    with pytest.raises(ValidationError) as error:
+        claim.full_clean()
+    assert error.value.message_dict["stated_on"] == [
+        "The statement is dated 3 June 2024, after its source was published (May 2024)."
+    ]
+
+
+def test_claim_dated_within_its_sources_month_is_accepted():
+    source = SourceFactory(
+        published_on=datetime.date(2024, 5, 1), published_on_precision=DatePrecision.MONTH
+    )
+    claim = ClaimFactory.build(
+        source=source, speaker=SpeakerFactory(), stated_on=datetime.date(2024, 5, 24)
+    )
+    claim.full_clean()
+
+
+def test_claim_needs_a_source_and_a_speaker():
+    claim = Claim(text="Something was said.", kind=Claim.Kind.QUOTE)
+    with pytest.raises(ValidationError) as error:
+        claim.full_clean()
+    assert {"source", "speaker"} <= set(error.value.message_dict)
+
+
+def test_partial_date_is_stored_as_the_start_of_its_period():
+    claim = ClaimFactory.build(
+        source=SourceFactory(),
+        speaker=SpeakerFactory(),
+        stated_on=datetime.date(2024, 10, 17),
+        stated_on_precision=DatePrecision.MONTH,
+    )
+    claim.full_clean()
+    assert claim.stated_on == datetime.date(2024, 10, 1)
+    assert claim.stated_on_display == "October 2024"
+
+
+def test_date_and_precision_must_agree():
+    claim = ClaimFactory.build(
+        source=SourceFactory(),
+        speaker=SpeakerFactory(),
+        stated_on=None,
+        stated_on_precision=DatePrecision.DAY,
+    )
+    with pytest.raises(ValidationError) as error:
+        claim.full_clean()
+    assert "stated_on" in error.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        claim.save()
+
+
+def test_claim_text_found_in_source_records_its_span():
+    source = SourceFactory(full_text="He said:\n\u201cWe support the\nAfghan authorities.\u201d")
+    claim = ClaimFactory.build(
+        source=source, speaker=SpeakerFactory(), text="We support the Afghan authorities."
+    )
+    claim.full_clean()
+    assert claim.integrity == Claim.Integrity.LOCATED
+    assert source.full_text[claim.span_start : claim.span_end] == (
+        "We support the\nAfghan authorities."
+    )
+
+
+def test_claim_text_missing_from_source_is_flagged_not_rejected():
+    source = SourceFactory(full_text="We support the Afghan authorities.")
+    claim = ClaimFactory.build(
+        source=source, speaker=SpeakerFactory(), text="We oppose the Afghan authorities."
+    )
+    claim.full_clean()
+    claim.save()
+    assert claim.integrity == Claim.Integrity.NOT_FOUND
+    assert (claim.span_start, claim.span_end) == (None, None)
+
+
+def test_claim_of_source_without_text_says_so():
+    claim = ClaimFactory.build(source=SourceFactory(full_text=""), speaker=SpeakerFactory())
+    claim.full_clean()
+    assert claim.integrity == Claim.Integrity.NO_TEXT
+
+
+def test_relocate_follows_a_corrected_source_text():
+    source = SourceFactory(full_text="The envoy said nothing.")
+    claim = ClaimFactory.build(source=source, speaker=SpeakerFactory(), text="a decision was made")
+    claim.full_clean()
+    claim.save()
+    assert claim.integrity == Claim.Integrity.NOT_FOUND
+    source.full_text = "The envoy said that a decision was made."
+    source.save()
+    assert Claim.objects.filter(source=source).relocate() == 1
+    claim.refresh_from_db()
+    assert claim.integrity == Claim.Integrity.LOCATED
+    assert source.full_text[claim.span_start : claim.span_end] == "a decision was made"
