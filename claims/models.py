@@ -9,6 +9,7 @@ from django.utils.text import Truncator
 from . import dates, integrity
 from .dates import DatePrecision
 from .querysets import ClaimQuerySet, LinkQuerySet
+from .search import SearchDocument, SearchDocumentField
 
 
 def _precision_matches_date(field):
@@ -289,6 +290,12 @@ class Claim(models.Model):
         default=Integrity.NO_TEXT,
         editable=False,
         db_index=True,
+    )
+    # What `q` searches. GIN-indexed on PostgreSQL (migration 0004); see claims.search.
+    search_document = models.GeneratedField(
+        expression=SearchDocument("text", "context", "speaker_role"),
+        output_field=SearchDocumentField(),
+        db_persist=True,
     )
     import_ref = models.CharField(
         max_length=100, unique=True, null=True, blank=True, editable=False

@@ -1,11 +1,142 @@
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import connections, models
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Least
+
+from . import search
+
+HAS_CHOICES = [
+    ("corroboration", "corroboration"),
+    ("contradiction", "contradiction"),
+    ("no_links", "no links"),
+]
+
+# sort value: (label, ordering); every ordering ends on a unique column so that
+# pages and exports list the same rows in the same order every time.
+SORTS = {
+    "relevance": ("relevance (with a search)", ["-rank", "-stated_on", "-id"]),
+    "newest": ("newest statement first", ["-stated_on", "-id"]),
+    "oldest": ("oldest statement first", ["stated_on", "id"]),
+    "added": ("recently added", ["-created_at", "-id"]),
+    "speaker": ("speaker", ["speaker__name", "-stated_on", "-id"]),
+}
 
 
 class ClaimQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("speaker", "source__outlet", "via").prefetch_related(
             "topics", "subjects"
+        )
+
+    def search(self, value):
+        """Claims whose text, context or reported role match `value`, or whose speaker does."""
+        connection = connections[self.db]
+        from .models import Speaker
+
+        speakers = Speaker.objects.filter(
+            Q(name__icontains=value) | Q(aliases__name__icontains=value)
+        ).values("pk")
+        return self.filter(search.matches(connection, value) | Q(speaker__in=speakers))
+
+    def having_links(self, value):
+        from .models import Link
+
+        if value == "corroboration":
+            return self.filter(Link.objects.exists_for(Link.Kind.CORROBORATES))
+        if value == "contradiction":
+            return self.filter(Link.objects.exists_for(Link.Kind.CONTRADICTS))
+        if value == "no_links":
+            return self.exclude(Link.objects.exists_for())
+        raise ValueError(f"Unknown link filter: {value!r}")
+
+    def sorted(self, sort, q=""):
+        """Order by one of SORTS; relevance ranks by the search `q`."""
+        if sort == "relevance":
+            self = self.annotate(rank=search.rank(connections[self.db], q))
+        return self.order_by(*SORTS[sort][1])
+
+    def with_origin(self):
+        """Annotate `origin`: reports with the same origin are one witness, not two.
+
+        A report's origin is the outlet it came via ("outlet:7", as in "told TASS");
+        failing that, the outlet that published its same-statement group (one hop of
+        same-statement links, named by the group's lowest claim id, which is how
+        editors mark copied wording); failing that, that claim's source ("source:3").
+        """
+        from .models import Claim, Link
+
+        same = Link.objects.filter(kind=Link.Kind.SAME_STATEMENT).order_by()
+        lowest_b = (
+            same.filter(claim_a=OuterRef("pk"))
+            .values("claim_a")
+            .annotate(low=models.Min("claim_b"))
+        )
+        lowest_a = (
+            same.filter(claim_b=OuterRef("pk"))
+            .values("claim_b")
+            .annotate(low=models.Min("claim_a"))
+        )
+        first = Claim.objects.filter(pk=OuterRef("origin_claim"))
+        return self.annotate(
+            origin_claim=Least(
+                F("pk"),
+                Coalesce(Subquery(lowest_b.values("low")), F("pk")),
+                Coalesce(Subquery(lowest_a.values("low")), F("pk")),
+                output_field=models.BigIntegerField(),
+            ),
+            origin_outlet=Coalesce(
+                F("via_id"),
+                Subquery(first.values("source__outlet_id")),
+                output_field=models.BigIntegerField(),
+            ),
+        ).annotate(
+            origin=Case(
+                When(
+                    origin_outlet__isnull=False,
+                    then=Concat(Value("outlet:"), Cast("origin_outlet", CharField())),
+                ),
+                default=Concat(
+                    Value("source:"), Cast(Subquery(first.values("source_id")), CharField())
+                ),
+                output_field=CharField(),
+            )
+        )
+
+    def with_corroboration(self):
+        """Annotate `corroborating_reports` and `independent_corroborations`.
+
+        Reports are the claims linked to this one by a corroborates link (either end);
+        independent corroborations count their distinct origins, leaving out any that
+        share this claim's own origin.
+        """
+        from .models import Claim, Link
+
+        corroborates = Link.objects.filter(kind=Link.Kind.CORROBORATES)
+        partners = Claim.objects.filter(
+            Q(pk__in=corroborates.filter(claim_a=OuterRef(OuterRef("pk"))).values("claim_b"))
+            | Q(pk__in=corroborates.filter(claim_b=OuterRef(OuterRef("pk"))).values("claim_a"))
+        ).order_by()
+        reports = partners.annotate(n=_count("pk")).values("n")
+        origins = (
+            partners.with_origin()
+            .exclude(origin=OuterRef("origin"))
+            .annotate(n=_count("origin", distinct=True))
+            .values("n")
+        )
+        return self.with_origin().annotate(
+            corroborating_reports=Coalesce(Subquery(reports), 0),
+            independent_corroborations=Coalesce(Subquery(origins), 0),
         )
 
     def for_admin(self):
@@ -20,6 +151,12 @@ class ClaimQuerySet(models.QuerySet):
             claims, ["span_start", "span_end", "integrity"], batch_size=500
         )
         return len(claims)
+
+
+def _count(field, distinct=False):
+    """COUNT as a plain function, so that a subquery counts all its rows without GROUP BY."""
+    template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
+    return Func(F(field), template=template, output_field=IntegerField())
 
 
 class LinkQuerySet(models.QuerySet):

@@ -1,0 +1,144 @@
+"""The claim list's filters: one FilterSet for the page, the exports and the facets."""
+
+import unicodedata
+
+import django_filters
+from django import forms
+from django.db.models import Count
+
+from .models import Claim, Outlet, Source, Speaker, Subject, Topic
+from .querysets import HAS_CHOICES, SORTS
+
+
+class SlugOrIdField(forms.ModelChoiceField):
+    """Accepts a record's slug (readable permalinks) or its numeric id."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip()
+        lookup = {"pk": value} if value.isdigit() else {"slug": value}
+        try:
+            return self.queryset.get(**lookup)
+        except (self.queryset.model.DoesNotExist, ValueError, TypeError):
+            raise forms.ValidationError(
+                f"There is no {self.queryset.model._meta.verbose_name} “{value}”.",
+                code="invalid_choice",
+            ) from None
+
+
+class SlugOrIdFilter(django_filters.ModelChoiceFilter):
+    field_class = SlugOrIdField
+
+
+def _has_control_characters(value):
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+class ClaimFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        after, before = cleaned.get("stated_after"), cleaned.get("stated_before")
+        if after and before and after > before:
+            self.add_error(
+                "stated_before",
+                f"“Stated before” ({before}) is earlier than “stated after” ({after}).",
+            )
+        for name, value in self.data.items():
+            if isinstance(value, str) and _has_control_characters(value):
+                field = name if name in self.fields else None
+                self.add_error(field, f"“{name}” contains control characters.")
+        return cleaned
+
+
+class ClaimFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
+    speaker = SlugOrIdFilter(queryset=Speaker.objects.all())
+    outlet = SlugOrIdFilter(queryset=Outlet.objects.all(), field_name="source__outlet")
+    source = django_filters.ModelChoiceFilter(queryset=Source.objects.all())
+    via = SlugOrIdFilter(queryset=Outlet.objects.all(), label="Via")
+    topic = SlugOrIdFilter(queryset=Topic.objects.all(), field_name="topics")
+    subject = SlugOrIdFilter(queryset=Subject.objects.all(), field_name="subjects")
+    kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
+    stated_after = django_filters.DateFilter(
+        field_name="stated_on", lookup_expr="gte", label="Stated on or after"
+    )
+    stated_before = django_filters.DateFilter(
+        field_name="stated_on", lookup_expr="lte", label="Stated on or before"
+    )
+    has = django_filters.ChoiceFilter(choices=HAS_CHOICES, method="filter_has", label="Has")
+    sort = django_filters.ChoiceFilter(
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        method="filter_sort",
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+        form = ClaimFilterForm
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_has(self, queryset, name, value):
+        return queryset.having_links(value)
+
+    def filter_sort(self, queryset, name, value):
+        # Applied in filter_queryset(), after every filter, so that relevance sees q.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        q = self.form.cleaned_data.get("q", "")
+        sort = self.form.cleaned_data.get("sort") or ("relevance" if q else "newest")
+        return queryset.sorted(sort, q)
+
+    @property
+    def active(self):
+        """The filters in use, as (name, value) pairs: what the page says it shows."""
+        return [
+            (name, value)
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "") and name != "sort"
+        ]
+
+
+# facet name: (lookup path of its value, of its label, of its URL value)
+FACETS = {
+    "kind": ("kind", None, None),
+    "topic": ("topics", "topics__title", "topics__slug"),
+    "subject": ("subjects", "subjects__name", "subjects__slug"),
+    "speaker": ("speaker", "speaker__name", "speaker__slug"),
+    "outlet": ("source__outlet", "source__outlet__name", "source__outlet__slug"),
+    "via": ("via", "via__name", "via__slug"),
+}
+
+
+def facet_counts(filterset, limit=12):
+    """For each facet, its values with their claim counts under the *other* active filters.
+
+    Returns {facet: [(url value, label, count), ...]}, one query per facet whatever
+    the number of claims.
+    """
+    kinds = dict(Claim.Kind.choices)
+    facets = {}
+    for name, (path, label, slug) in FACETS.items():
+        others = filterset.data.copy()
+        others.pop(name, None)
+        others.pop("sort", None)
+        base = ClaimFilter(others, queryset=filterset.queryset)
+        base.is_valid()
+        fields = [path] if label is None else [path, label, slug]
+        rows = (
+            base.qs.order_by()
+            .exclude(**{f"{path}__isnull": True})
+            .values(*fields)
+            .annotate(n=Count("pk", distinct=True))
+            .order_by("-n", path)[:limit]
+        )
+        if label is None:
+            facets[name] = [(row[path], kinds[row[path]], row["n"]) for row in rows]
+        else:
+            facets[name] = [(row[slug] or row[path], row[label], row["n"]) for row in rows]
+    return facets
