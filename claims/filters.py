@@ -30,6 +30,11 @@ class SlugOrIdField(forms.ModelChoiceField):
 class SlugOrIdFilter(django_filters.ModelChoiceFilter):
     field_class = SlugOrIdField
 
+    def __init__(self, *args, **kwargs):
+        # A text box, not a <select> of every speaker: facets offer the common values.
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "slug or id"}))
+        super().__init__(*args, **kwargs)
+
 
 def _has_control_characters(value):
     return any(unicodedata.category(char) == "Cc" for char in value)
@@ -55,16 +60,24 @@ class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
     speaker = SlugOrIdFilter(queryset=Speaker.objects.all())
     outlet = SlugOrIdFilter(queryset=Outlet.objects.all(), field_name="source__outlet")
-    source = django_filters.ModelChoiceFilter(queryset=Source.objects.all())
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(), widget=forms.TextInput(attrs={"placeholder": "id"})
+    )
     via = SlugOrIdFilter(queryset=Outlet.objects.all(), label="Via")
     topic = SlugOrIdFilter(queryset=Topic.objects.all(), field_name="topics")
     subject = SlugOrIdFilter(queryset=Subject.objects.all(), field_name="subjects")
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
     stated_after = django_filters.DateFilter(
-        field_name="stated_on", lookup_expr="gte", label="Stated on or after"
+        field_name="stated_on",
+        lookup_expr="gte",
+        label="Stated on or after",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     stated_before = django_filters.DateFilter(
-        field_name="stated_on", lookup_expr="lte", label="Stated on or before"
+        field_name="stated_on",
+        lookup_expr="lte",
+        label="Stated on or before",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     has = django_filters.ChoiceFilter(choices=HAS_CHOICES, method="filter_has", label="Has")
     sort = django_filters.ChoiceFilter(

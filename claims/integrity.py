@@ -5,6 +5,8 @@ reflowed lines, curly versus straight quote marks and doubled spaces, but not a
 changed word. The position found is mapped back to offsets in the original text.
 """
 
+import re
+
 _QUOTES = str.maketrans(
     {
         "\u201c": '"',  # “
@@ -51,3 +53,16 @@ def locate(needle, haystack):
     if index < 0:
         return None
     return offsets[index], offsets[index + len(wanted) - 1] + 1
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\u201d\"])\s+|\n\s*\n")
+
+
+def context_around(text, start, end, sentences=1):
+    """Split `text` into (before, span, after), widened by whole sentences around the span."""
+    breaks = [0] + [match.end() for match in _SENTENCE_END.finditer(text)] + [len(text)]
+    before_breaks = [b for b in breaks if b <= start]
+    after_breaks = [b for b in breaks if b >= end]
+    left = before_breaks[max(0, len(before_breaks) - 1 - sentences)]
+    right = after_breaks[min(len(after_breaks) - 1, sentences)]
+    return text[left:start], text[start:end], text[end:right]

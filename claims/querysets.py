@@ -139,6 +139,22 @@ class ClaimQuerySet(models.QuerySet):
             independent_corroborations=Coalesce(Subquery(origins), 0),
         )
 
+    def with_link_counts(self):
+        """Annotate `corroborations`, `contradictions` and `same_statements`: links by kind."""
+        from .models import Link
+
+        def count(kind):
+            links = Link.objects.filter(kind=kind).filter(
+                Q(claim_a=OuterRef("pk")) | Q(claim_b=OuterRef("pk"))
+            )
+            return Coalesce(Subquery(links.order_by().annotate(n=_count("pk")).values("n")), 0)
+
+        return self.annotate(
+            corroborations=count(Link.Kind.CORROBORATES),
+            contradictions=count(Link.Kind.CONTRADICTS),
+            same_statements=count(Link.Kind.SAME_STATEMENT),
+        )
+
     def for_admin(self):
         return self.select_related("speaker", "source__outlet")
 

@@ -1,34 +1,209 @@
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
+from . import integrity
+from .filters import ClaimFilter, facet_counts
 from .models import Claim, Link, Source, Speaker, Topic
 
+PAGE_SIZE = 50
 
+
+def reader(view):
+    """Reading pages are public unless READ_REQUIRES_LOGIN is set."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if settings.READ_REQUIRES_LOGIN and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def paginate(request, queryset, per_page=PAGE_SIZE):
+    """The requested page, or an error message for a page that is not there."""
+    paginator = Paginator(queryset, per_page)
+    number = request.GET.get("page", "1")
+    try:
+        return paginator.page(number), None
+    except PageNotAnInteger:
+        return None, f"“{number}” is not a page number."
+    except EmptyPage:
+        return None, f"There is no page {number}; the results have {paginator.num_pages}."
+
+
+@reader
 def home(request):
+    contested = (
+        Claim.objects.for_list()
+        .with_link_counts()
+        .filter(contradictions__gt=0)
+        .order_by("-contradictions", "-id")[:5]
+    )
     context = {
         "claim_count": Claim.objects.count(),
         "source_count": Source.objects.count(),
         "speaker_count": Speaker.objects.count(),
         "link_count": Link.objects.count(),
-        "topics": Topic.objects.all(),
+        "topics": Topic.objects.annotate(claim_count=Count("claims")),
+        "contested": contested,
+        "latest": Claim.objects.for_list().order_by("-created_at", "-id")[:8],
     }
     return render(request, "claims/home.html", context)
 
 
+@reader
+def claim_list(request):
+    filters = ClaimFilter(request.GET, queryset=Claim.objects.for_list())
+    context = {"filters": filters}
+    if not filters.is_valid():
+        return render(request, "claims/claim_list.html", context, status=400)
+    page, page_error = paginate(request, filters.qs.with_corroboration().with_link_counts())
+    if page_error:
+        context["page_error"] = page_error
+        return render(request, "claims/claim_list.html", context, status=400)
+    context.update(
+        page=page,
+        claims=page.object_list,
+        facets=facet_counts(filters),
+        query=request.GET.urlencode(),
+    )
+    return render(request, "claims/claim_list.html", context)
+
+
+@reader
 def claim_detail(request, pk):
-    claim = get_object_or_404(Claim.objects.for_list(), pk=pk)
-    return render(request, "claims/claim_detail.html", {"claim": claim})
+    claim = get_object_or_404(Claim.objects.for_list().with_corroboration(), pk=pk)
+    links = Link.objects.involving(claim).select_related(
+        "claim_a__speaker", "claim_a__source__outlet", "claim_b__speaker", "claim_b__source__outlet"
+    )
+    linked = {kind: [] for kind in Link.Kind}
+    for link in links:
+        linked[link.kind].append((link, link.other(claim)))
+    excerpt = None
+    if claim.integrity == Claim.Integrity.LOCATED:
+        excerpt = integrity.context_around(claim.source.full_text, claim.span_start, claim.span_end)
+    context = {
+        "claim": claim,
+        "corroborating": linked[Link.Kind.CORROBORATES],
+        "contradicting": linked[Link.Kind.CONTRADICTS],
+        "same_statement": linked[Link.Kind.SAME_STATEMENT],
+        "excerpt": excerpt,
+        "permalink": request.build_absolute_uri(claim.get_absolute_url()),
+    }
+    return render(request, "claims/claim_detail.html", context)
 
 
+@reader
+def speaker_list(request):
+    speakers = Speaker.objects.annotate(claim_count=Count("claims")).prefetch_related("aliases")
+    return render(request, "claims/speaker_list.html", {"speakers": speakers})
+
+
+@reader
 def speaker_detail(request, slug):
-    speaker = get_object_or_404(Speaker, slug=slug)
-    return render(request, "claims/speaker_detail.html", {"speaker": speaker})
+    speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
+    claims = speaker.claims.for_list().order_by("stated_on", "id")
+    page, page_error = paginate(request, claims)
+    if page_error:
+        return render(
+            request,
+            "claims/speaker_detail.html",
+            {"speaker": speaker, "page_error": page_error},
+            status=400,
+        )
+    context = {
+        "speaker": speaker,
+        "page": page,
+        "claims": page.object_list,
+        "roles": speaker.claims.exclude(speaker_role="")
+        .values_list("speaker_role", flat=True)
+        .order_by("speaker_role")
+        .distinct(),
+    }
+    return render(request, "claims/speaker_detail.html", context)
 
 
+@reader
+def source_list(request):
+    sources = Source.objects.select_related("outlet").annotate(claim_count=Count("claims"))
+    page, page_error = paginate(request, sources)
+    if page_error:
+        return render(request, "claims/source_list.html", {"page_error": page_error}, status=400)
+    return render(request, "claims/source_list.html", {"page": page, "sources": page.object_list})
+
+
+@reader
 def source_detail(request, pk):
     source = get_object_or_404(Source.objects.select_related("outlet"), pk=pk)
-    return render(request, "claims/source_detail.html", {"source": source})
+    claims = list(source.claims.select_related("speaker").order_by("span_start", "id"))
+    context = {
+        "source": source,
+        "claims": claims,
+        "current": request.GET.get("claim", ""),
+        "unlocated": [claim for claim in claims if claim.integrity != Claim.Integrity.LOCATED],
+    }
+    return render(request, "claims/source_detail.html", context)
 
 
+@reader
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    return render(request, "claims/topic_detail.html", {"topic": topic})
+    claims = list(
+        topic.claims.select_related("speaker", "source__outlet", "via")
+        .prefetch_related("subjects")
+        .with_origin()
+        .order_by("stated_on", "id")
+    )
+    contradictions = list(
+        Link.objects.filter(kind=Link.Kind.CONTRADICTS)
+        .filter(Q(claim_a__in=claims) | Q(claim_b__in=claims))
+        .select_related(
+            "claim_a__speaker", "claim_a__source", "claim_b__speaker", "claim_b__source"
+        )
+    )
+    return render(
+        request, "claims/topic_detail.html", {"topic": topic, **answer(claims, contradictions)}
+    )
+
+
+def answer(claims, contradictions):
+    """A topic's answer: its claims grouped by subject, and a subject-by-source grid."""
+    disputed = {}
+    for link in contradictions:
+        disputed.setdefault(link.claim_a_id, []).append((link, link.claim_b))
+        disputed.setdefault(link.claim_b_id, []).append((link, link.claim_a))
+    sources = sorted({claim.source for claim in claims}, key=lambda s: (s.published_on, s.pk))
+    groups = {}
+    for claim in claims:
+        for subject in claim.subjects.all() or [None]:
+            groups.setdefault(subject, []).append(claim)
+    rows = []
+    for subject, group in sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0]))):
+        cells = []
+        for source in sources:
+            in_source = [claim for claim in group if claim.source_id == source.pk]
+            if not in_source:
+                state = "silent"
+            elif any(claim.pk in disputed for claim in in_source):
+                state = "contradicts"
+            else:
+                state = "asserts"
+            cells.append({"source": source, "state": state, "claims": in_source})
+        against = [(link, other) for claim in group for link, other in disputed.get(claim.pk, [])]
+        rows.append(
+            {
+                "subject": subject,
+                "claims": group,
+                "cells": cells,
+                "reports": len(group),
+                "origins": len({claim.origin for claim in group}),
+                "contradicted_by": against,
+            }
+        )
+    return {"sources": sources, "rows": rows, "claim_count": len(claims)}
