@@ -1,0 +1,78 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from claims.importers import load_corpus
+from claims.models import Claim, Link
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_researcher_follows_a_contradiction_to_its_source(live_server, page, screenshots):
+    load_corpus()
+    step = iter(range(1, 100))
+
+    def shot(name):
+        page.screenshot(path=screenshots / f"{next(step):02d}-{name}.png", full_page=True)
+
+    page.goto(live_server.url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Who said what")
+    shot("home")
+
+    # Search for a speaker.
+    page.get_by_label("Search the claims").fill("Lavrov")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/claims/\?q=Lavrov"))
+    expect(page.get_by_role("heading", name=re.compile(r"^\d+ claims?$"))).to_be_visible()
+    shot("search-lavrov")
+
+    # Narrow by a topic from the facets.
+    topic = "Recognition, sanctions and the Taliban's legitimacy"
+    page.get_by_role("region", name="Narrow by").get_by_role("link", name=topic).click()
+    expect(page).to_have_url(re.compile(r"topic=taliban-recognition"))
+    expect(page.get_by_text("topic:")).to_be_visible()
+    shot("filtered-by-topic")
+
+    # Open the claim on sanctions.
+    claim = Claim.objects.get(
+        text__startswith="the Russian Foreign Minister Sergey Lavrov also called"
+    )
+    page.get_by_role(
+        "link", name=re.compile("also called on the West to lift its sanctions")
+    ).click()
+    expect(page).to_have_url(re.compile(rf"/claims/{claim.pk}/$"))
+    expect(page.locator("#claim-text")).to_contain_text("lift its sanctions")
+    shot("claim")
+
+    # Follow the contradicting claim.
+    links = Link.objects.involving(claim).filter(kind=Link.Kind.CONTRADICTS)
+    other = next(
+        link.other(claim) for link in links if link.other(claim).text.startswith("Washington")
+    )
+    contradicting = page.get_by_role("region", name=re.compile("Contradicting claims"))
+    contradicting.get_by_role("link", name=re.compile(re.escape(other.text[:40]))).click()
+    expect(page).to_have_url(re.compile(rf"/claims/{other.pk}/$"))
+    expect(page.locator("#independence")).to_contain_text("Contradicted by")
+    shot("contradicting-claim")
+
+    # Open its source and see the claim's span highlighted.
+    page.get_by_role("link", name="Read the whole source with this claim marked").click()
+    expect(page).to_have_url(re.compile(rf"/sources/{other.source_id}/\?claim={other.pk}"))
+    highlighted = page.locator("a.span.current").first
+    expect(highlighted).to_be_visible()
+    expect(highlighted).to_have_attribute("href", f"/claims/{other.pk}/")
+    expect(page.locator("a.span.current")).to_contain_text(re.compile("Washington"))
+    shot("source-with-span")
+
+
+def test_copy_citation_button_copies_the_citation(live_server, page, screenshots):
+    load_corpus()
+    claim = Claim.objects.order_by("pk").first()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{live_server.url}/claims/{claim.pk}/")
+    page.get_by_role("button", name="Copy citation").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert f"Claim Tracker #{claim.pk}" in copied
+    assert claim.speaker.name in copied
