@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.text import Truncator
 
@@ -6,8 +7,13 @@ from .forms import LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
 
 
+# Editors paste addresses without a scheme; assume https (Django 6's default).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "kind", "country", "source_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "country"]
@@ -39,6 +45,7 @@ class ClaimInline(admin.StackedInline):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["title", "outlet", "kind", "published", "claim_count", "has_text"]
     list_filter = ["kind", "published_on_precision", "language", "outlet"]
     list_select_related = ["outlet"]
