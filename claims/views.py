@@ -101,7 +101,11 @@ def claim_detail(request, pk):
 
 @reader
 def speaker_list(request):
-    speakers = Speaker.objects.annotate(claim_count=Count("claims")).prefetch_related("aliases")
+    speakers = (
+        Speaker.objects.annotate(claim_count=Count("claims"))
+        .prefetch_related("aliases")
+        .order_by("name", "id")
+    )
     return render(request, "claims/speaker_list.html", {"speakers": speakers})
 
 
@@ -131,7 +135,11 @@ def speaker_detail(request, slug):
 
 @reader
 def source_list(request):
-    sources = Source.objects.select_related("outlet").annotate(claim_count=Count("claims"))
+    sources = (
+        Source.objects.select_related("outlet")
+        .annotate(claim_count=Count("claims"))
+        .order_by("-published_on", "title", "id")
+    )
     page, page_error = paginate(request, sources)
     if page_error:
         return render(request, "claims/source_list.html", {"page_error": page_error}, status=400)

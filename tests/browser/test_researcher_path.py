@@ -76,3 +76,25 @@ def test_copy_citation_button_copies_the_citation(live_server, page, screenshots
     copied = page.evaluate("navigator.clipboard.readText()")
     assert f"Claim Tracker #{claim.pk}" in copied
     assert claim.speaker.name in copied
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_filtering_works_with_and_without_javascript(live_server, browser, screenshots, javascript):
+    load_corpus()
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/claims/")
+    total = Claim.objects.count()
+    expect(page.get_by_role("heading", name=f"{total} claims")).to_be_visible()
+
+    page.get_by_role("region", name="Narrow by").get_by_role("link", name="Uzbekistan").click()
+    expected = Claim.objects.filter(subjects__slug="uzbekistan").count()
+    expect(page.get_by_role("heading", name=re.compile(rf"^{expected} claims?$"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"subject=uzbekistan"))
+
+    page.get_by_label("Stated on or after").fill("2024-12-01")
+    page.get_by_label("Stated on or before").fill("2024-01-01")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("alert")).to_contain_text("is earlier than")
+    page.screenshot(path=screenshots / "inverted-dates.png", full_page=True)
+    context.close()
