@@ -6,7 +6,6 @@ from django.utils.text import Truncator
 from .forms import LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
 
-
 # Editors paste addresses without a scheme; assume https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
