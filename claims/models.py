@@ -131,6 +131,25 @@ class Source(models.Model):
 
     def clean(self):
         _truncate_to_precision(self, "published_on")
+        if self.pk is None:
+            return
+        later = [
+            (claim_id, dates.display(stated_on, precision))
+            for claim_id, stated_on, precision in self.claims.exclude(stated_on=None).values_list(
+                "pk", "stated_on", "stated_on_precision"
+            )
+            if dates.is_after(stated_on, precision, self.published_on, self.published_on_precision)
+        ]
+        if later:
+            listed = ", ".join(f"#{claim_id} ({shown})" for claim_id, shown in later[:5])
+            raise ValidationError(
+                {
+                    "published_on": (
+                        f"Claims from this source are dated after {self.published_on_display}: "
+                        f"{listed}. Correct those dates first."
+                    )
+                }
+            )
 
     @property
     def published_on_display(self):

@@ -170,3 +170,16 @@ def test_relocate_follows_a_corrected_source_text():
     claim.refresh_from_db()
     assert claim.integrity == Claim.Integrity.LOCATED
     assert source.full_text[claim.span_start : claim.span_end] == "a decision was made"
+
+
+def test_source_cannot_be_redated_before_its_claims():
+    claim = ClaimFactory(stated_on=datetime.date(2024, 10, 4))
+    source = claim.source
+    source.published_on = datetime.date(2024, 9, 30)
+    source.published_on_precision = DatePrecision.DAY
+    with pytest.raises(ValidationError) as error:
+        source.full_clean()
+    assert error.value.message_dict["published_on"] == [
+        f"Claims from this source are dated after 30 September 2024: #{claim.pk} "
+        "(4 October 2024). Correct those dates first."
+    ]
