@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
@@ -43,7 +44,7 @@ class ClaimInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["title", "outlet", "kind", "published", "claim_count", "has_text"]
     list_filter = ["kind", "published_on_precision", "language", "outlet"]
@@ -155,7 +156,7 @@ class LinkAsBInline(LinkInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(SimpleHistoryAdmin):
     list_display = ["excerpt", "speaker", "kind", "source", "stated", "integrity"]
     list_filter = [
         "integrity",
@@ -211,7 +212,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "kind",

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils.text import Truncator
+from simple_history.models import HistoricalRecords
 
 from . import dates, integrity
 from .dates import DatePrecision
@@ -109,6 +110,8 @@ class Source(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -323,6 +326,8 @@ class Claim(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClaimQuerySet.as_manager()
+    # The search document is derived from the other fields: nothing to keep.
+    history = HistoricalRecords(excluded_fields=["search_document"], m2m_fields=[topics, subjects])
 
     class Meta:
         ordering = ["-stated_on", "-id"]
@@ -422,6 +427,7 @@ class Link(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LinkQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]

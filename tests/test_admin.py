@@ -255,3 +255,46 @@ def test_admin_changelist_runs_a_fixed_number_of_queries(
     assert response.status_code == 200
     if model in {"claim", "source", "link"}:
         assert response.context["cl"].result_count >= 50
+
+
+def test_claim_history_records_who_changed_what_and_restores_it(editor_client):
+    claim = ClaimFactory(text="The first wording.")
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    response = editor_client.post(
+        url,
+        claim_form(
+            text="A mistaken wording.",
+            kind=claim.kind,
+            speaker=claim.speaker.pk,
+            source=claim.source.pk,
+            stated_on="2024-10-04",
+            stated_on_precision="day",
+        ),
+    )
+    assert response.status_code == 302
+    latest, first = claim.history.all()[:2]
+    assert latest.text == "A mistaken wording."
+    assert latest.history_user.groups.filter(name="Editor").exists()
+    history = editor_client.get(reverse("admin:claims_claim_history", args=[claim.pk]))
+    assert history.status_code == 200
+    assert latest.history_user.username in history.content.decode()
+
+    revert_url = reverse(
+        "admin:claims_claim_simple_history", args=[claim.pk, first.history_id]
+    )
+    form = editor_client.get(revert_url)
+    assert form.status_code == 200
+    response = editor_client.post(
+        revert_url,
+        claim_form(
+            text=first.text,
+            kind=first.kind,
+            speaker=first.speaker_id,
+            source=first.source_id,
+            stated_on="2024-10-04",
+            stated_on_precision="day",
+        ),
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.text == "The first wording."
