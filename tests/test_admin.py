@@ -279,9 +279,7 @@ def test_claim_history_records_who_changed_what_and_restores_it(editor_client):
     assert history.status_code == 200
     assert latest.history_user.username in history.content.decode()
 
-    revert_url = reverse(
-        "admin:claims_claim_simple_history", args=[claim.pk, first.history_id]
-    )
+    revert_url = reverse("admin:claims_claim_simple_history", args=[claim.pk, first.history_id])
     form = editor_client.get(revert_url)
     assert form.status_code == 200
     response = editor_client.post(
