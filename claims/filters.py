@@ -10,6 +10,10 @@ from .models import Claim, Outlet, Source, Speaker, Subject, Topic
 from .querysets import HAS_CHOICES, SORTS
 
 
+def _has_control_characters(value):
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
 class SlugOrIdField(forms.ModelChoiceField):
     """Accepts a record's slug (readable permalinks) or its numeric id."""
 
@@ -17,6 +21,9 @@ class SlugOrIdField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         value = str(value).strip()
+        if _has_control_characters(value):
+            # Checked before the lookup: PostgreSQL refuses NUL bytes outright.
+            raise forms.ValidationError("This value contains control characters.", code="invalid")
         lookup = {"pk": value} if value.isdigit() else {"slug": value}
         try:
             return self.queryset.get(**lookup)
@@ -36,13 +43,19 @@ class SlugOrIdFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-def _has_control_characters(value):
-    return any(unicodedata.category(char) == "Cc" for char in value)
+# Parameters the claim list and its exports understand besides the filters.
+OTHER_PARAMETERS = {"page", "bom"}
 
 
 class ClaimFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
+        for name, values in self.data.lists():
+            if name not in self.fields and name not in OTHER_PARAMETERS:
+                self.add_error(None, f"Unknown parameter “{name}”.")
+            elif len(values) > 1:
+                field = name if name in self.fields else None
+                self.add_error(field, f"Give “{name}” once; it was given {len(values)} times.")
         after, before = cleaned.get("stated_after"), cleaned.get("stated_before")
         if after and before and after > before:
             self.add_error(
@@ -57,7 +70,7 @@ class ClaimFilterForm(forms.Form):
 
 
 class ClaimFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=1000)
     speaker = SlugOrIdFilter(queryset=Speaker.objects.all())
     outlet = SlugOrIdFilter(queryset=Outlet.objects.all(), field_name="source__outlet")
     source = django_filters.ModelChoiceFilter(

@@ -28,6 +28,8 @@ class LinkInlineForm(forms.ModelForm):
 
 
 class LinkInlineFormSet(BaseInlineFormSet):
+    """Links of one claim, from one end. The claim page has one of these for each end."""
+
     def clean(self):
         super().clean()
         other_end = "claim_b" if self.fk.name == "claim_a" else "claim_a"
@@ -38,8 +40,27 @@ class LinkInlineFormSet(BaseInlineFormSet):
             other = form.cleaned_data.get(other_end)
             if other is None:
                 continue
-            if other in seen:
+            if other.pk in seen:
                 raise ValidationError(
                     f"Claim {other} is linked twice here; keep one link per pair."
                 )
-            seen.add(other)
+            seen.add(other.pk)
+        # New rows in both formsets naming the same claim are not in the database yet, so
+        # no constraint check sees them: compare with the other end's rows as submitted.
+        if self.fk.name == "claim_b" and self.is_bound:
+            for other_pk in seen & self._partners_in("links_as_a", "claim_b"):
+                raise ValidationError(
+                    f"Claim #{other_pk} is linked from both ends here; keep one link per pair."
+                )
+
+    def _partners_in(self, prefix, field):
+        try:
+            total = int(self.data.get(f"{prefix}-TOTAL_FORMS", 0))
+        except ValueError:
+            return set()
+        partners = set()
+        for index in range(min(total, 1000)):
+            value = self.data.get(f"{prefix}-{index}-{field}", "")
+            if str(value).isdigit() and not self.data.get(f"{prefix}-{index}-DELETE"):
+                partners.add(int(value))
+        return partners

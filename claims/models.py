@@ -330,7 +330,7 @@ class Claim(models.Model):
     history = HistoricalRecords(excluded_fields=["search_document"], m2m_fields=[topics, subjects])
 
     class Meta:
-        ordering = ["-stated_on", "-id"]
+        ordering = [F("stated_on").desc(nulls_last=True), F("id").desc()]
         indexes = [
             models.Index(fields=["stated_on", "id"], name="claim_stated_on_idx"),
         ]
@@ -370,8 +370,12 @@ class Claim(models.Model):
     def clean(self):
         self.text = self.text.strip()
         _truncate_to_precision(self, "stated_on")
+        # An inline claim of a source being added has the unsaved source, but no source_id.
         if self.source_id is not None:
             source = self.source
+        else:
+            source = self._meta.get_field("source").get_cached_value(self, default=None)
+        if source is not None:
             if dates.is_after(
                 self.stated_on,
                 self.stated_on_precision,

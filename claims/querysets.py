@@ -12,7 +12,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Least
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from . import search
 
@@ -22,14 +22,16 @@ HAS_CHOICES = [
     ("no_links", "no links"),
 ]
 
-# sort value: (label, ordering); every ordering ends on a unique column so that
+# sort value: (label, ordering). Claims of unknown date come last in every date
+# order, on every database, and every ordering ends on a unique column so that
 # pages and exports list the same rows in the same order every time.
+NEWEST = [F("stated_on").desc(nulls_last=True), F("id").desc()]
 SORTS = {
-    "relevance": ("relevance (with a search)", ["-rank", "-stated_on", "-id"]),
-    "newest": ("newest statement first", ["-stated_on", "-id"]),
-    "oldest": ("oldest statement first", ["stated_on", "id"]),
+    "relevance": ("relevance (with a search)", [F("rank").desc(), *NEWEST]),
+    "newest": ("newest statement first", NEWEST),
+    "oldest": ("oldest statement first", [F("stated_on").asc(nulls_last=True), F("id").asc()]),
     "added": ("recently added", ["-created_at", "-id"]),
-    "speaker": ("speaker", ["speaker__name", "-stated_on", "-id"]),
+    "speaker": ("speaker", ["speaker__name", *NEWEST]),
 }
 
 
@@ -69,47 +71,43 @@ class ClaimQuerySet(models.QuerySet):
     def with_origin(self):
         """Annotate `origin`: reports with the same origin are one witness, not two.
 
-        A report's origin is the outlet it came via ("outlet:7", as in "told TASS");
-        failing that, the outlet that published its same-statement group (one hop of
-        same-statement links, named by the group's lowest claim id, which is how
-        editors mark copied wording); failing that, that claim's source ("source:3").
+        A claim's group is itself and the claims joined to it by a same-statement link
+        (one hop: how editors mark one utterance, or copied wording, in two reports).
+        The group's origin is an outlet it came via ("outlet:7", as in "told TASS"),
+        else the outlet that published its first claim, else that claim's source
+        ("source:3").
         """
         from .models import Claim, Link
 
-        same = Link.objects.filter(kind=Link.Kind.SAME_STATEMENT).order_by()
-        lowest_b = (
-            same.filter(claim_a=OuterRef("pk"))
-            .values("claim_a")
-            .annotate(low=models.Min("claim_b"))
-        )
-        lowest_a = (
-            same.filter(claim_b=OuterRef("pk"))
-            .values("claim_b")
-            .annotate(low=models.Min("claim_a"))
-        )
+        same = Link.objects.filter(kind=Link.Kind.SAME_STATEMENT)
+        group = Claim.objects.filter(
+            Q(pk=OuterRef("pk"))
+            | Q(pk__in=same.filter(claim_a=OuterRef(OuterRef("pk"))).values("claim_b"))
+            | Q(pk__in=same.filter(claim_b=OuterRef(OuterRef("pk"))).values("claim_a"))
+        ).order_by()
         first = Claim.objects.filter(pk=OuterRef("origin_claim"))
-        return self.annotate(
-            origin_claim=Least(
-                F("pk"),
-                Coalesce(Subquery(lowest_b.values("low")), F("pk")),
-                Coalesce(Subquery(lowest_a.values("low")), F("pk")),
-                output_field=models.BigIntegerField(),
-            ),
-            origin_outlet=Coalesce(
-                F("via_id"),
-                Subquery(first.values("source__outlet_id")),
-                output_field=models.BigIntegerField(),
-            ),
-        ).annotate(
-            origin=Case(
-                When(
-                    origin_outlet__isnull=False,
-                    then=Concat(Value("outlet:"), Cast("origin_outlet", CharField())),
+        return (
+            self.annotate(
+                origin_claim=Subquery(group.annotate(low=_min("pk")).values("low")),
+            )
+            .annotate(
+                origin_outlet=Coalesce(
+                    Subquery(group.annotate(low=_min("via_id")).values("low")),
+                    Subquery(first.values("source__outlet_id")),
+                    output_field=models.BigIntegerField(),
                 ),
-                default=Concat(
-                    Value("source:"), Cast(Subquery(first.values("source_id")), CharField())
-                ),
-                output_field=CharField(),
+            )
+            .annotate(
+                origin=Case(
+                    When(
+                        origin_outlet__isnull=False,
+                        then=Concat(Value("outlet:"), Cast("origin_outlet", CharField())),
+                    ),
+                    default=Concat(
+                        Value("source:"), Cast(Subquery(first.values("source_id")), CharField())
+                    ),
+                    output_field=CharField(),
+                )
             )
         )
 
@@ -173,6 +171,11 @@ def _count(field, distinct=False):
     """COUNT as a plain function, so that a subquery counts all its rows without GROUP BY."""
     template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
     return Func(F(field), template=template, output_field=IntegerField())
+
+
+def _min(field):
+    """MIN as a plain function, so that a subquery takes it over all its rows."""
+    return Func(F(field), template="MIN(%(expressions)s)", output_field=models.BigIntegerField())
 
 
 class LinkQuerySet(models.QuerySet):

@@ -1,9 +1,10 @@
+import datetime
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, render
 
 from . import integrity
@@ -112,7 +113,7 @@ def speaker_list(request):
 @reader
 def speaker_detail(request, slug):
     speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
-    claims = speaker.claims.for_list().order_by("stated_on", "id")
+    claims = speaker.claims.for_list().order_by(F("stated_on").asc(nulls_last=True), "id")
     page, page_error = paginate(request, claims)
     if page_error:
         return render(
@@ -138,7 +139,7 @@ def source_list(request):
     sources = (
         Source.objects.select_related("outlet")
         .annotate(claim_count=Count("claims"))
-        .order_by("-published_on", "title", "id")
+        .order_by(F("published_on").desc(nulls_last=True), "title", "id")
     )
     page, page_error = paginate(request, sources)
     if page_error:
@@ -166,7 +167,7 @@ def topic_detail(request, slug):
         topic.claims.select_related("speaker", "source__outlet", "via")
         .prefetch_related("subjects")
         .with_origin()
-        .order_by("stated_on", "id")
+        .order_by(F("stated_on").asc(nulls_last=True), "id")
     )
     contradictions = list(
         Link.objects.filter(kind=Link.Kind.CONTRADICTS)
@@ -186,7 +187,10 @@ def answer(claims, contradictions):
     for link in contradictions:
         disputed.setdefault(link.claim_a_id, []).append((link, link.claim_b))
         disputed.setdefault(link.claim_b_id, []).append((link, link.claim_a))
-    sources = sorted({claim.source for claim in claims}, key=lambda s: (s.published_on, s.pk))
+    sources = sorted(
+        {claim.source for claim in claims},
+        key=lambda s: (s.published_on is None, s.published_on or datetime.date.min, s.pk),
+    )
     groups = {}
     for claim in claims:
         for subject in claim.subjects.all() or [None]:
@@ -203,7 +207,12 @@ def answer(claims, contradictions):
             else:
                 state = "asserts"
             cells.append({"source": source, "state": state, "claims": in_source})
-        against = [(link, other) for claim in group for link, other in disputed.get(claim.pk, [])]
+        # A link with both ends in the group is one contradiction, not two.
+        against = {}
+        for claim in group:
+            for link, other in disputed.get(claim.pk, []):
+                against.setdefault(link.pk, (link, other))
+        against = list(against.values())
         rows.append(
             {
                 "subject": subject,

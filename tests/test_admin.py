@@ -296,3 +296,51 @@ def test_claim_history_records_who_changed_what_and_restores_it(editor_client):
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.text == "The first wording."
+
+
+def test_claim_added_inline_with_a_new_source_is_checked_against_its_date(editor_client):
+    response = editor_client.post(
+        reverse("admin:claims_source_add"),
+        {
+            "title": "An old report",
+            "kind": Source.Kind.NEWS_REPORT,
+            "published_on": "2024-01-01",
+            "published_on_precision": "month",
+            "language": "en",
+            **management_form("claims", total=1),
+            "claims-0-text": "Words from the future.",
+            "claims-0-kind": Claim.Kind.QUOTE,
+            "claims-0-speaker": SpeakerFactory().pk,
+            "claims-0-stated_on": "2025-06-01",
+            "claims-0-stated_on_precision": "day",
+        },
+    )
+    assert response.status_code == 200
+    assert "after its source was published (January 2024)" in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_same_claim_linked_from_both_ends_at_once_shows_an_error(editor_client):
+    claim, other = ClaimFactory(), ClaimFactory()
+    response = editor_client.post(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        claim_form(
+            text=claim.text,
+            kind=claim.kind,
+            speaker=claim.speaker.pk,
+            source=claim.source.pk,
+            stated_on="2024-10-04",
+            stated_on_precision="day",
+            **management_form("links_as_a", total=1),
+            **management_form("links_as_b", total=1),
+            **{
+                "links_as_a-0-kind": Link.Kind.CORROBORATES,
+                "links_as_a-0-claim_b": other.pk,
+                "links_as_b-0-kind": Link.Kind.SAME_STATEMENT,
+                "links_as_b-0-claim_a": other.pk,
+            },
+        ),
+    )
+    assert response.status_code == 200
+    assert f"Claim #{other.pk} is linked from both ends here" in response.content.decode()
+    assert not Link.objects.exists()

@@ -130,7 +130,12 @@ def test_has_no_links_lists_unlinked_claims(client, corpus):
         ({"sort": "loudest"}, "sort", "Select a valid choice."),
         ({"kind": "rumour"}, "kind", "Select a valid choice."),
         ({"has": "everything"}, "has", "Select a valid choice."),
-        ({"q": "abc\x00def"}, "q", "control characters"),
+        ({"q": "abc\x00def"}, "q", "Null characters are not allowed."),
+        ({"q": "abc\x07def"}, "q", "control characters"),
+        ({"speaker": "kab\x00ulov"}, "speaker", "control characters"),
+        ({"topic": "\x00"}, "topic", "control characters"),
+        ({"source": ["1", "2"]}, "source", "Give “source” once"),
+        ({"stated_on": "2024-10-04"}, "__all__", "Unknown parameter “stated_on”."),
     ],
 )
 def test_bad_filter_is_a_400_with_the_error_beside_the_field(client, corpus, query, field, message):
@@ -138,7 +143,10 @@ def test_bad_filter_is_a_400_with_the_error_beside_the_field(client, corpus, que
     assert response.status_code == 400
     assert message in " ".join(response.context["filters"].errors[field])
     body = response.content.decode()
-    assert f'id="id_{field}_errors"' in body
+    if field != "__all__":
+        # The error is tied to its input for screen readers.
+        assert f'aria-describedby="id_{field}_error"' in body
+        assert f'id="id_{field}_error"' in body
     assert "claims" not in response.context  # never a silently wider result
 
 
@@ -284,6 +292,17 @@ def test_topic_page_answers_the_envoy_question_from_the_seed(client):
     assert "asserts" in [cell["state"] for cell in rows["Uzbekistan"]["cells"]]
 
 
+def test_topic_page_takes_sources_with_and_without_a_date(client, corpus):
+    undated = ClaimFactory(
+        source=SourceFactory(published_on=None, published_on_precision=DatePrecision.UNKNOWN)
+    )
+    topic = corpus["china"].topics.get()
+    undated.topics.add(topic)
+    response = client.get(topic.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["sources"][-1] == undated.source
+
+
 def test_topic_grid_shows_which_source_contradicts(client, corpus):
     topic = corpus["china"].topics.get()
     subject = corpus["china"].subjects.get()
@@ -297,6 +316,7 @@ def test_topic_grid_shows_which_source_contradicts(client, corpus):
     row = response.context["rows"][0]
     assert [cell["state"] for cell in row["cells"]] == ["contradicts", "contradicts"]
     assert "Who was first?" in response.content.decode()
+    assert len(row["contradicted_by"]) == 1  # both ends are in the group: one contradiction
 
 
 def test_home_shows_counts_topics_contested_and_latest(client, corpus):
@@ -395,3 +415,15 @@ def test_pages_run_a_fixed_number_of_queries(client, name, django_assert_max_num
     with django_assert_max_num_queries(len(five.captured_queries)):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_a_same_statement_group_takes_the_via_of_any_member(client):
+    tass = OutletFactory(name="TASS")
+    claim = ClaimFactory()
+    reported, relayed = ClaimFactory(), ClaimFactory(via=tass)
+    LinkFactory(claim_a=reported, claim_b=relayed, kind=Link.Kind.SAME_STATEMENT)
+    also_tass = ClaimFactory(via=tass)
+    for other in (reported, relayed, also_tass):
+        LinkFactory(claim_a=claim, claim_b=other, kind=Link.Kind.CORROBORATES)
+    response = client.get(claim.get_absolute_url())
+    assert "Corroborated by 3 reports from 1 independent origin." in response.content.decode()
