@@ -40,11 +40,10 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
 
 @reader
 def home(request):
-    contested = (
-        Claim.objects.for_list()
-        .with_link_counts()
-        .filter(contradictions__gt=0)
-        .order_by("-contradictions", "-id")[:5]
+    contested_ids = Link.objects.filter(kind=Link.Kind.CONTRADICTS).most_linked_claims(5)
+    contested = sorted(
+        Claim.objects.for_list().with_link_counts().filter(pk__in=contested_ids),
+        key=lambda claim: contested_ids.index(claim.pk),
     )
     context = {
         "claim_count": Claim.objects.count(),
