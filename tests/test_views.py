@@ -15,6 +15,7 @@ from tests.factories import (
     SpeakerFactory,
     SubjectFactory,
     TopicFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -427,3 +428,13 @@ def test_a_same_statement_group_takes_the_via_of_any_member(client):
         LinkFactory(claim_a=claim, claim_b=other, kind=Link.Kind.CORROBORATES)
     response = client.get(claim.get_absolute_url())
     assert "Corroborated by 3 reports from 1 independent origin." in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/claims/", "/speakers/", "/sources/"])
+def test_reading_can_require_a_login(client, settings, url):
+    settings.READ_REQUIRES_LOGIN = True
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/?next=")
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 200
