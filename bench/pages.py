@@ -44,6 +44,7 @@ def timed(function, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default="", help="Time only pages whose URL contains this.")
     args = parser.parse_args()
 
     client = Client()
@@ -70,6 +71,8 @@ def main():
     print(f"{connection.vendor}, {claims:,} claims; reference count(*): {reference * 1000:.0f} ms")
     print(f"{'page':55} {'median':>9} {'queries':>8} {'slowest query':>14} {'x ref':>7}")
     for url in pages:
+        if args.only not in url:
+            continue
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         if response.status_code != 200:

@@ -15,7 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, Least, NullIf
 
 from . import search
 
@@ -78,24 +78,39 @@ class ClaimQuerySet(models.QuerySet):
         (one hop: how editors mark one utterance, or copied wording, in two reports).
         The group's origin is an outlet it came via ("outlet:7", as in "told TASS"),
         else the outlet that published its first claim, else that claim's source
-        ("source:3").
+        ("source:3"). Each part is an index lookup per claim: no OR across subqueries,
+        which PostgreSQL could only answer by scanning every claim.
         """
         from .models import Claim, Link
 
-        same = Link.objects.filter(kind=Link.Kind.SAME_STATEMENT)
-        group = Claim.objects.filter(
-            Q(pk=OuterRef("pk"))
-            | Q(pk__in=same.filter(claim_a=OuterRef(OuterRef("pk"))).values("claim_b"))
-            | Q(pk__in=same.filter(claim_b=OuterRef(OuterRef("pk"))).values("claim_a"))
-        ).order_by()
+        same = Link.objects.filter(kind=Link.Kind.SAME_STATEMENT).order_by()
+        after, before = same.filter(claim_a=OuterRef("pk")), same.filter(claim_b=OuterRef("pk"))
+
+        def lowest(links, field):
+            return Coalesce(Subquery(links.annotate(low=_min(field)).values("low")), _NONE)
+
         first = Claim.objects.filter(pk=OuterRef("origin_claim"))
         return (
             self.annotate(
-                origin_claim=Subquery(group.annotate(low=_min("pk")).values("low")),
+                origin_claim=Least(
+                    F("pk"),
+                    lowest(after, "claim_b"),
+                    lowest(before, "claim_a"),
+                    output_field=models.BigIntegerField(),
+                ),
+                origin_via=NullIf(
+                    Least(
+                        Coalesce(F("via_id"), _NONE),
+                        lowest(after, "claim_b__via_id"),
+                        lowest(before, "claim_a__via_id"),
+                        output_field=models.BigIntegerField(),
+                    ),
+                    _NONE,
+                ),
             )
             .annotate(
                 origin_outlet=Coalesce(
-                    Subquery(group.annotate(low=_min("via_id")).values("low")),
+                    F("origin_via"),
                     Subquery(first.values("source__outlet_id")),
                     output_field=models.BigIntegerField(),
                 ),
@@ -123,20 +138,29 @@ class ClaimQuerySet(models.QuerySet):
         """
         from .models import Claim, Link
 
-        corroborates = Link.objects.filter(kind=Link.Kind.CORROBORATES)
-        partners = Claim.objects.filter(
-            Q(pk__in=corroborates.filter(claim_a=OuterRef(OuterRef("pk"))).values("claim_b"))
-            | Q(pk__in=corroborates.filter(claim_b=OuterRef(OuterRef("pk"))).values("claim_a"))
-        ).order_by()
-        reports = partners.annotate(n=_count("pk")).values("n")
+        links = (
+            Link.objects.filter(kind=Link.Kind.CORROBORATES)
+            .filter(Q(claim_a=OuterRef("pk")) | Q(claim_b=OuterRef("pk")))
+            .order_by()
+        )
+
+        def origin_of(end):
+            claim = Claim.objects.filter(pk=OuterRef(end)).with_origin()
+            return Subquery(claim.values("origin")[:1])
+
+        partner_origin = Case(
+            When(claim_a=OuterRef("pk"), then=origin_of("claim_b")),
+            default=origin_of("claim_a"),
+            output_field=CharField(),
+        )
         origins = (
-            partners.with_origin()
-            .exclude(origin=OuterRef("origin"))
-            .annotate(n=_count("origin", distinct=True))
+            links.annotate(partner_origin=partner_origin)
+            .exclude(partner_origin=OuterRef("origin"))
+            .annotate(n=_count("partner_origin", distinct=True))
             .values("n")
         )
         return self.with_origin().annotate(
-            corroborating_reports=Coalesce(Subquery(reports), 0),
+            corroborating_reports=Coalesce(Subquery(links.annotate(n=_count("pk")).values("n")), 0),
             independent_corroborations=Coalesce(Subquery(origins), 0),
         )
 
@@ -174,6 +198,11 @@ def _count(field, distinct=False):
     """COUNT as a plain function, so that a subquery counts all its rows without GROUP BY."""
     template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
     return Func(F(field), template=template, output_field=IntegerField())
+
+
+# Stands for "none" where LEAST() must skip a missing value: SQLite's returns NULL
+# when any argument is NULL, PostgreSQL's skips NULLs.
+_NONE = Value(2**62, output_field=models.BigIntegerField())
 
 
 def _min(field):

@@ -12,6 +12,8 @@ from .filters import ClaimFilter, facet_counts
 from .models import Claim, Link, Source, Speaker, Topic
 
 PAGE_SIZE = 50
+# Above this many matches, facets count the first this-many (see facet_counts).
+FACET_SAMPLE = 10_000
 
 
 def reader(view):
@@ -63,14 +65,21 @@ def claim_list(request):
     context = {"filters": filters}
     if not filters.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
-    page, page_error = paginate(request, filters.qs.with_corroboration().with_link_counts())
+    # Count and slice the plain filtered ids; the per-claim link and origin subqueries
+    # then run for this page's rows only, never for every match.
+    page, page_error = paginate(request, filters.qs.values_list("pk", flat=True))
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
+    ids = list(page.object_list)
+    claims = Claim.objects.for_list().with_corroboration().with_link_counts().in_bulk(ids)
     context.update(
         page=page,
-        claims=page.object_list,
-        facets=facet_counts(filters),
+        claims=[claims[pk] for pk in ids],
+        facets=facet_counts(
+            filters, sample=FACET_SAMPLE if page.paginator.count > FACET_SAMPLE else None
+        ),
+        facet_sample=FACET_SAMPLE if page.paginator.count > FACET_SAMPLE else None,
         query=request.GET.urlencode(),
     )
     return render(request, "claims/claim_list.html", context)

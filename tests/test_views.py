@@ -438,3 +438,13 @@ def test_reading_can_require_a_login(client, settings, url):
     assert response["Location"].startswith("/admin/login/?next=")
     client.force_login(UserFactory())
     assert client.get(url).status_code == 200
+
+
+def test_facets_over_many_claims_count_a_sample_and_say_so(client, settings, monkeypatch):
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 3)
+    speaker = SpeakerFactory(name="Frequent", slug="frequent")
+    ClaimFactory.create_batch(5, speaker=speaker)
+    response = client.get(reverse("claims:claim_list"))
+    assert response.context["facets"]["speaker"] == [("frequent", "Frequent", 3)]
+    assert "among the first 3 of these claims" in response.content.decode()
+    assert response.context["page"].paginator.count == 5
