@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import export
 from .forms import LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
 
@@ -172,6 +173,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["speaker", "source", "via", "topics", "subjects"]
     readonly_fields = ["integrity", "span_start", "span_end", "created_at", "updated_at"]
     inlines = [LinkAsAInline, LinkAsBInline]
+    actions = ["export_as_csv"]
     fieldsets = [
         (None, {"fields": ["text", "kind", ("speaker", "speaker_role")]}),
         (
@@ -190,6 +192,11 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin()
+
+    @admin.action(description="Export selected claims as CSV", permissions=["view"])
+    def export_as_csv(self, request, queryset):
+        chunks = export.claim_csv_chunks(queryset.order_by("pk"), request)
+        return export.csv_response(chunks, "claims")
 
     @admin.display(description="text", ordering="text")
     def excerpt(self, claim):

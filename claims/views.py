@@ -59,6 +59,13 @@ def home(request):
     return render(request, "claims/home.html", context)
 
 
+def _without_page(query):
+    """The query string that selects the same claims on any page (for the exports)."""
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @reader
 def claim_list(request):
     filters = ClaimFilter(request.GET, queryset=Claim.objects.for_list())
@@ -80,7 +87,7 @@ def claim_list(request):
             filters, sample=FACET_SAMPLE if page.paginator.count > FACET_SAMPLE else None
         ),
         facet_sample=FACET_SAMPLE if page.paginator.count > FACET_SAMPLE else None,
-        query=request.GET.urlencode(),
+        export_query=_without_page(request.GET),
     )
     return render(request, "claims/claim_list.html", context)
 

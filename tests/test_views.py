@@ -170,7 +170,16 @@ def test_facet_counts_reflect_the_other_filters(client, corpus):
 
 def test_export_link_carries_the_query_string(client, corpus):
     response = client.get(reverse("claims:claim_list"), {"topic": "envoys", "kind": "assertion"})
-    assert 'href="/claims/export.csv?topic=envoys&amp;kind=assertion"' in response.content.decode()
+    html = response.content.decode()
+    assert 'href="/claims/export.csv?topic=envoys&amp;kind=assertion"' in html
+    assert 'href="/links/export.csv?topic=envoys&amp;kind=assertion"' in html
+
+
+def test_export_links_leave_out_the_page_they_were_found_on(client):
+    ClaimFactory.create_batch(55, kind=Claim.Kind.QUOTE)
+    html = client.get(reverse("claims:claim_list"), {"kind": "quote", "page": 2}).content.decode()
+    assert 'href="/claims/export.csv?kind=quote"' in html
+    assert 'href="/links/export.csv?kind=quote"' in html
 
 
 def test_claim_list_paginates(client):

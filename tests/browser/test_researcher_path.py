@@ -1,6 +1,9 @@
 import re
 
+import pandas as pd
 import pytest
+from django.db.models import F
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from claims.importers import load_corpus
@@ -98,3 +101,22 @@ def test_filtering_works_with_and_without_javascript(live_server, browser, scree
     expect(page.get_by_role("alert")).to_contain_text("is earlier than")
     page.screenshot(path=screenshots / "inverted-dates.png", full_page=True)
     context.close()
+
+
+def test_export_downloads_exactly_the_filtered_claims(live_server, page, screenshots):
+    load_corpus()
+    page.goto(f"{live_server.url}/claims/?subject=uzbekistan&sort=oldest")
+    expected = list(
+        Claim.objects.filter(subjects__slug="uzbekistan")
+        .order_by(F("stated_on").asc(nulls_last=True), "pk")
+        .values_list("pk", flat=True)
+    )
+    heading = page.get_by_role("heading", name=re.compile(rf"^{len(expected)} claims?$"))
+    expect(heading).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    today = timezone.now().date().isoformat()
+    assert download.value.suggested_filename == f"claims-{today}.csv"
+    frame = pd.read_csv(download.value.path(), dtype=str, keep_default_na=False)
+    assert [int(pk) for pk in frame["id"]] == expected
+    assert set(frame["subjects"].str.contains("Uzbekistan")) == {True}
