@@ -207,7 +207,7 @@ def _permalink_parts(request):
     """The claim page's absolute URL, split around the id."""
     marker = 987654321
     url = request.build_absolute_uri(reverse("claims:claim_detail", args=[marker]))
-    before, after = url.split(str(marker))
+    before, _, after = url.rpartition(str(marker))  # the host may hold the digits too
     return before, after
 
 
@@ -332,6 +332,11 @@ def claim_copy_sql(queryset, permalink):
         return f"%s || {claim_id}::text || %s", (before, after)
 
     ordering = queryset.query.order_by or Claim._meta.ordering or ["pk"]
+    if queryset.query.distinct:
+        # Numbering rows would keep the duplicates DISTINCT is there to remove (the
+        # admin adds it when a search spans aliases): list each claim once, by id.
+        queryset = Claim.objects.filter(pk__in=queryset.order_by().values("pk"))
+        queryset = queryset.order_by(*ordering)
     own = {
         "id": F("pk"),
         "permalink": _Sql(link, F("pk")),
@@ -417,6 +422,8 @@ def claim_csv_chunks(queryset, request, use_copy=None):
     """The CSV of `queryset`'s claims in its order: a generator of bytes, header first.
 
     COPY on PostgreSQL unless `use_copy` says otherwise; the Python writer otherwise.
+    Run it in autocommit, as requests are: a download stopped half-way cancels the
+    COPY, which would leave an enclosing transaction unusable.
     """
     connection = connections[queryset.db]
     if use_copy is None:

@@ -22,6 +22,7 @@ from tests.factories import (
     LinkFactory,
     OutletFactory,
     SourceFactory,
+    SpeakerAliasFactory,
     SpeakerFactory,
     SubjectFactory,
     TopicFactory,
@@ -375,6 +376,33 @@ def test_admin_action_exports_the_selected_claims_by_id(editor_client, rf, small
     assert body == claims_csv(selection, rf, use_copy=False)
 
 
+def test_admin_export_lists_a_claim_once_when_its_search_matches_twice(editor_client):
+    zed = SpeakerFactory(name="Zamir Kabulov")
+    SpeakerAliasFactory(speaker=zed, name="Zed K.")
+    SpeakerAliasFactory(speaker=zed, name="Zed Kabulov")
+    topic = TopicFactory(title="Envoys")
+    claim, other = ClaimFactory(speaker=zed), ClaimFactory()
+    claim.topics.set([topic])
+    LinkFactory(claim_a=claim, claim_b=other, kind=Link.Kind.CORROBORATES)
+    response = editor_client.post(
+        reverse("admin:claims_claim_changelist") + "?q=Zed",
+        {"action": "export_as_csv", "select_across": "1", "index": "0",
+         "_selected_action": [claim.pk]},
+    )  # fmt: skip
+    header, *rows = rows_of(body_of(response))
+    assert [row[0] for row in rows] == [str(claim.pk)]
+    cells = dict(zip(header, rows[0], strict=True))
+    assert (cells["topics"], cells["corroborating_ids"]) == ("Envoys", str(other.pk))
+
+
+def test_permalinks_survive_a_host_that_holds_digits(client, small):
+    response = client.get("/claims/export.csv", HTTP_HOST="testserver:987654321")
+    assert response.status_code == 200
+    header, *rows = rows_of(body_of(response))
+    pk = rows[0][0]
+    assert rows[0][1] == f"http://testserver:987654321/claims/{pk}/"
+
+
 def test_export_requires_a_login_when_reading_does(client, small, settings):
     settings.READ_REQUIRES_LOGIN = True
     for path in ["/claims/export.csv", "/links/export.csv"]:
@@ -486,3 +514,14 @@ def test_a_download_stopped_half_way_leaves_the_connection_usable(rf, small, use
     assert next(chunks).startswith(b"id,permalink,")
     chunks.close()  # as the server does, through the response, when the client goes away
     assert Claim.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("use_copy", [False, pytest.param(True, marks=on_postgresql)])
+def test_a_long_download_stopped_half_way_leaves_the_connection_usable(rf, use_copy):
+    generate(claims=20_000, links=0, seed=4)
+    request = rf.get(reverse("claims:claims_csv"))
+    chunks = export.claim_csv_chunks(Claim.objects.order_by("pk"), request, use_copy=use_copy)
+    next(chunks), next(chunks)
+    chunks.close()  # most rows not yet sent: the COPY is cancelled
+    assert Claim.objects.count() == 20_000
