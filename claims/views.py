@@ -13,6 +13,7 @@ from .models import Claim, Link, Source, Speaker, Topic
 
 PAGE_SIZE = 50
 # Above this many matches, facets count the first this-many (see facet_counts).
+TOPIC_CLAIMS = 300  # the most a topic page answers from
 FACET_SAMPLE = 10_000
 
 
@@ -178,11 +179,15 @@ def source_detail(request, pk):
 @reader
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
+    total = topic.claims.count()
+    # A research question is answered from a few reports; past TOPIC_CLAIMS the
+    # grid would be unreadable and the page slow, so it shows the first ones by
+    # date and says so, and the claim list takes the rest.
     claims = list(
         topic.claims.select_related("speaker", "source__outlet", "via")
         .prefetch_related("subjects")
         .with_origin()
-        .order_by(F("stated_on").asc(nulls_last=True), "id")
+        .order_by(F("stated_on").asc(nulls_last=True), "id")[:TOPIC_CLAIMS]
     )
     contradictions = list(
         Link.objects.filter(kind=Link.Kind.CONTRADICTS)
@@ -192,7 +197,9 @@ def topic_detail(request, slug):
         )
     )
     return render(
-        request, "claims/topic_detail.html", {"topic": topic, **answer(claims, contradictions)}
+        request,
+        "claims/topic_detail.html",
+        {"topic": topic, "total": total, **answer(claims, contradictions)},
     )
 
 

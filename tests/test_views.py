@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from claims import views
 from claims.dates import DatePrecision
 from claims.importers import load_corpus
 from claims.models import Claim, Link
@@ -300,6 +301,22 @@ def test_topic_page_answers_the_envoy_question_from_the_seed(client):
     assert (china["reports"], china["origins"]) == (3, 2)
     assert [cell["state"] for cell in rows["Uzbekistan"]["cells"]].count("silent") == 2
     assert "asserts" in [cell["state"] for cell in rows["Uzbekistan"]["cells"]]
+
+
+def test_a_big_topic_is_answered_from_its_first_claims_and_says_so(client, monkeypatch):
+    monkeypatch.setattr(views, "TOPIC_CLAIMS", 3)
+    topic = TopicFactory(slug="big")
+    for day in [5, 1, 4, 2, 3]:
+        ClaimFactory(stated_on=datetime.date(2024, 10, day)).topics.add(topic)
+    response = client.get(topic.get_absolute_url())
+    assert response.status_code == 200
+    shown = [claim.stated_on.day for row in response.context["rows"] for claim in row["claims"]]
+    assert sorted(shown) == [1, 2, 3]
+    body = response.content.decode()
+    assert "This topic has 5 claims: the answer below is built from the first 3 by date" in body
+    assert 'href="/claims/?topic=big">Open all 5 in the claim list' in body
+    monkeypatch.setattr(views, "TOPIC_CLAIMS", 5)
+    assert "This topic has" not in client.get(topic.get_absolute_url()).content.decode()
 
 
 def test_topic_page_takes_sources_with_and_without_a_date(client, corpus):
