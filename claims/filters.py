@@ -4,7 +4,7 @@ import unicodedata
 
 import django_filters
 from django import forms
-from django.db.models import Count
+from django.db.models import Count, F, Func, Subquery
 
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
 from .querysets import HAS_CHOICES, SORTS
@@ -144,13 +144,15 @@ FACETS = {
 def facet_counts(filterset, limit=12, sample=None):
     """For each facet, its values with their claim counts under the *other* active filters.
 
-    Returns {facet: [(url value, label, count), ...]}, one query per facet whatever
-    the number of claims. With `sample`, each facet counts only the first `sample`
-    claims of its list (in the list's order), so that a facet over a million claims
-    reads thousands of rows, not every row.
+    Returns ({facet: [(url value, label, count), ...]}, {facets that were sampled}),
+    one query per facet whatever the number of claims. With `sample`, each facet
+    counts only the first `sample` claims of its list (in the list's order), so that
+    a facet over a million claims reads thousands of rows, not every row; a facet
+    whose list was that long is reported as sampled. Each facet drops its own filter,
+    so a short list can still have a facet over every claim.
     """
     kinds = dict(Claim.Kind.choices)
-    facets = {}
+    facets, sampled = {}, set()
     for name, (path, label, slug) in FACETS.items():
         others = filterset.data.copy()
         others.pop(name, None)
@@ -159,17 +161,25 @@ def facet_counts(filterset, limit=12, sample=None):
         base.is_valid()
         fields = [path] if label is None else [path, label, slug]
         claims = base.qs
+        seen = {}
         if sample:
-            claims = Claim.objects.filter(pk__in=claims.values("pk")[:sample])
-        rows = (
+            first = claims.values("pk")[:sample]
+            claims = Claim.objects.filter(pk__in=first)
+            # How many claims were counted, in the same query: `sample` means more.
+            counted = Claim.objects.filter(pk__in=first).order_by()
+            counted = counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+            seen = {"seen": Subquery(counted)}
+        rows = list(
             claims.order_by()
             .exclude(**{f"{path}__isnull": True})
             .values(*fields)
-            .annotate(n=Count("pk", distinct=True))
+            .annotate(n=Count("pk", distinct=True), **seen)
             .order_by("-n", path)[:limit]
         )
+        if sample and rows and rows[0]["seen"] >= sample:
+            sampled.add(name)
         if label is None:
             facets[name] = [(row[path], kinds[row[path]], row["n"]) for row in rows]
         else:
             facets[name] = [(row[slug] or row[path], row[label], row["n"]) for row in rows]
-    return facets
+    return facets, sampled

@@ -12,7 +12,7 @@ from .filters import ClaimFilter, facet_counts
 from .models import Claim, Link, Source, Speaker, Topic
 
 PAGE_SIZE = 50
-# Above this many matches, facets count the first this-many (see facet_counts).
+# A facet over more claims than this counts the first this-many (see facet_counts).
 TOPIC_CLAIMS = 300  # the most a topic page answers from
 FACET_SAMPLE = 10_000
 
@@ -80,14 +80,14 @@ def claim_list(request):
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
     ids = list(page.object_list)
+    facets, sampled = facet_counts(filters, sample=FACET_SAMPLE)
     claims = Claim.objects.for_list().with_corroboration().with_link_counts().in_bulk(ids)
     context.update(
         page=page,
         claims=[claims[pk] for pk in ids],
-        facets=facet_counts(
-            filters, sample=FACET_SAMPLE if page.paginator.count > FACET_SAMPLE else None
-        ),
-        facet_sample=FACET_SAMPLE if page.paginator.count > FACET_SAMPLE else None,
+        facets=facets,
+        sampled=sampled,
+        facet_sample=FACET_SAMPLE,
         export_query=_without_page(request.GET),
     )
     return render(request, "claims/claim_list.html", context)

@@ -472,5 +472,29 @@ def test_facets_over_many_claims_count_a_sample_and_say_so(client, settings, mon
     ClaimFactory.create_batch(5, speaker=speaker)
     response = client.get(reverse("claims:claim_list"))
     assert response.context["facets"]["speaker"] == [("frequent", "Frequent", 3)]
-    assert "among the first 3 of these claims" in response.content.decode()
+    assert "Counts among the first 3 claims that match the other filters" in (
+        response.content.decode()
+    )
     assert response.context["page"].paginator.count == 5
+
+
+def test_a_facet_is_sampled_when_its_own_list_is_long_not_the_page(client, monkeypatch):
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 3)
+    frequent = SpeakerFactory(name="Frequent", slug="frequent")
+    ClaimFactory.create_batch(4, speaker=frequent, kind=Claim.Kind.QUOTE)
+    rare = SpeakerFactory(name="Rare", slug="rare")
+    ClaimFactory(speaker=rare, kind=Claim.Kind.QUOTE)
+    response = client.get(reverse("claims:claim_list"), {"speaker": "rare"})
+    assert response.context["page"].paginator.count == 1
+    # The speaker facet drops the speaker filter: five claims, so three are counted.
+    assert response.context["sampled"] == {"speaker"}
+    assert sum(count for *_, count in response.context["facets"]["speaker"]) == 3
+    # The kind facet counts the rare speaker's one claim, exactly.
+    assert response.context["facets"]["kind"] == [("quote", "direct quote", 1)]
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 5)
+    response = client.get(reverse("claims:claim_list"), {"speaker": "rare"})
+    assert response.context["sampled"] == {"speaker"}  # five is not known to be all
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 6)
+    response = client.get(reverse("claims:claim_list"), {"speaker": "rare"})
+    assert response.context["sampled"] == set()
+    assert ("frequent", "Frequent", 4) in response.context["facets"]["speaker"]
