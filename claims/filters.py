@@ -141,7 +141,7 @@ FACETS = {
 }
 
 
-def facet_counts(filterset, limit=12, sample=None):
+def facet_counts(filterset, limit=12, sample=None, total=None):
     """For each facet, its values with their claim counts under the *other* active filters.
 
     Returns ({facet: [(url value, label, count), ...]}, {facets that were sampled}),
@@ -149,7 +149,9 @@ def facet_counts(filterset, limit=12, sample=None):
     counts only the first `sample` claims of its list (in the list's order), so that
     a facet over a million claims reads thousands of rows, not every row; a facet
     whose list was that long is reported as sampled. Each facet drops its own filter,
-    so a short list can still have a facet over every claim.
+    so a short list can still have a facet over every claim: for an active facet
+    the query also counts what it read; for the others the list's own `total`
+    (the number of claims the filterset selects) tells.
     """
     kinds = dict(Claim.Kind.choices)
     facets, sampled = {}, set()
@@ -161,14 +163,16 @@ def facet_counts(filterset, limit=12, sample=None):
         base.is_valid()
         fields = [path] if label is None else [path, label, slug]
         claims = base.qs
+        active = name in filterset.data
         seen = {}
         if sample:
             first = claims.values("pk")[:sample]
             claims = Claim.objects.filter(pk__in=first)
-            # How many claims were counted, in the same query: `sample` means more.
-            counted = Claim.objects.filter(pk__in=first).order_by()
-            counted = counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")
-            seen = {"seen": Subquery(counted)}
+            if active or total is None:
+                # How many claims were counted, in the same query: `sample` means more.
+                counted = Claim.objects.filter(pk__in=first).order_by()
+                counted = counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+                seen = {"seen": Subquery(counted)}
         rows = list(
             claims.order_by()
             .exclude(**{f"{path}__isnull": True})
@@ -176,7 +180,7 @@ def facet_counts(filterset, limit=12, sample=None):
             .annotate(n=Count("pk", distinct=True), **seen)
             .order_by("-n", path)[:limit]
         )
-        if sample and rows and rows[0]["seen"] >= sample:
+        if sample and rows and (rows[0]["seen"] >= sample if seen else total > sample):
             sampled.add(name)
         if label is None:
             facets[name] = [(row[path], kinds[row[path]], row["n"]) for row in rows]

@@ -80,7 +80,7 @@ def claim_list(request):
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
     ids = list(page.object_list)
-    facets, sampled = facet_counts(filters, sample=FACET_SAMPLE)
+    facets, sampled = facet_counts(filters, sample=FACET_SAMPLE, total=page.paginator.count)
     claims = Claim.objects.for_list().with_corroboration().with_link_counts().in_bulk(ids)
     context.update(
         page=page,
