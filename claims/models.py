@@ -322,7 +322,7 @@ class Claim(models.Model):
     import_ref = models.CharField(
         max_length=100, unique=True, null=True, blank=True, editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)  # indexed with id: claim_added_idx
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClaimQuerySet.as_manager()
@@ -333,6 +333,8 @@ class Claim(models.Model):
         ordering = [F("stated_on").desc(nulls_last=True), F("id").desc()]
         indexes = [
             models.Index(fields=["stated_on", "id"], name="claim_stated_on_idx"),
+            # "Recently added" (the home page, sort=added) reads the top of this.
+            models.Index(fields=["-created_at", "-id"], name="claim_added_idx"),
         ]
         constraints = [
             models.CheckConstraint(
