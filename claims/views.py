@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, render
 
 from . import integrity
+from .counts import table_counts
 from .filters import ClaimFilter, facet_counts
 from .models import Claim, Link, Source, Speaker, Topic
 
@@ -48,11 +49,15 @@ def home(request):
         Claim.objects.for_list().with_link_counts().filter(pk__in=contested_ids),
         key=lambda claim: contested_ids.index(claim.pk),
     )
+    counts = {
+        model: {"rows": rows, "estimated": estimated}
+        for model, (rows, estimated) in table_counts(Claim, Source, Speaker, Link).items()
+    }
     context = {
-        "claim_count": Claim.objects.count(),
-        "source_count": Source.objects.count(),
-        "speaker_count": Speaker.objects.count(),
-        "link_count": Link.objects.count(),
+        "claim_count": counts[Claim],
+        "source_count": counts[Source],
+        "speaker_count": counts[Speaker],
+        "link_count": counts[Link],
         "topics": Topic.objects.annotate(claim_count=Count("claims")),
         "contested": contested,
         "latest": Claim.objects.for_list().order_by("-created_at", "-id")[:8],

@@ -1,12 +1,13 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
-from claims import views
+from claims import counts, views
 from claims.dates import DatePrecision
 from claims.importers import load_corpus
-from claims.models import Claim, Link
+from claims.models import Claim, Link, Source
 from tests.factories import (
     ClaimFactory,
     LinkFactory,
@@ -348,11 +349,25 @@ def test_topic_grid_shows_which_source_contradicts(client, corpus):
 
 def test_home_shows_counts_topics_contested_and_latest(client, corpus):
     response = client.get(reverse("claims:home"))
-    assert response.context["claim_count"] == 3
+    assert response.context["claim_count"] == {"rows": 3, "estimated": False}
+    assert "<strong>3</strong> <a" in response.content.decode()
     assert [c.pk for c in response.context["contested"]][:2] == sorted(
         [corpus["decision"].pk, corpus["sanctions"].pk], reverse=True
     )
     assert corpus["china"].topics.get().get_absolute_url() in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_home_estimates_the_counts_of_big_tables(client, corpus, monkeypatch):
+    ClaimFactory.create_batch(1200)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+    monkeypatch.setattr(counts, "EXACT_BELOW", 1000)
+    response = client.get(reverse("claims:home"))
+    assert response.context["claim_count"]["estimated"]
+    assert abs(response.context["claim_count"]["rows"] - 1203) < 100
+    assert response.context["source_count"] == {"rows": Source.objects.count(), "estimated": False}
+    assert "about 1," in response.content.decode()
 
 
 def test_unknown_records_are_404(client):
