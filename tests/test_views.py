@@ -160,6 +160,16 @@ def test_page_out_of_range_is_a_400(client, corpus, page):
     assert "page" in response.content.decode()
 
 
+def test_the_selected_facet_value_is_marked_current_and_removes_itself(client, corpus):
+    response = client.get(
+        reverse("claims:claim_list"), {"speaker": "sergey-lavrov", "kind": "paraphrase"}
+    )
+    html = response.content.decode()
+    assert html.count('aria-current="true"') == 2  # the speaker and the kind
+    assert '<a href="?kind=paraphrase" aria-current="true"' in html
+    assert '<a href="?speaker=sergey-lavrov" aria-current="true"' in html
+
+
 def test_facet_counts_reflect_the_other_filters(client, corpus):
     response = client.get(reverse("claims:claim_list"), {"speaker": "sergey-lavrov"})
     facets = response.context["facets"]
