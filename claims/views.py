@@ -42,6 +42,20 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
         return None, f"There is no page {number}; the results have {paginator.num_pages}."
 
 
+def paginate_rows(request, ordered, rows):
+    """The requested page of `ordered`, its objects taken from `rows`, or an error.
+
+    Counting and slicing run on the bare ids; `rows` (annotations, joins, prefetches)
+    is evaluated for the page's ids only, never for every match.
+    """
+    page, page_error = paginate(request, ordered.values_list("pk", flat=True))
+    if page_error:
+        return None, None, page_error
+    ids = list(page.object_list)
+    objects = rows.in_bulk(ids)
+    return page, [objects[pk] for pk in ids], None
+
+
 @reader
 def home(request):
     contested_ids = Link.objects.filter(kind=Link.Kind.CONTRADICTS).most_linked_claims(5)
@@ -78,18 +92,16 @@ def claim_list(request):
     context = {"filters": filters}
     if not filters.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
-    # Count and slice the plain filtered ids; the per-claim link and origin subqueries
-    # then run for this page's rows only, never for every match.
-    page, page_error = paginate(request, filters.qs.values_list("pk", flat=True))
+    # The per-claim link and origin subqueries run for this page's rows only.
+    rows = Claim.objects.for_list().with_corroboration().with_link_counts()
+    page, claims, page_error = paginate_rows(request, filters.qs, rows)
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
-    ids = list(page.object_list)
     facets, sampled = facet_counts(filters, sample=FACET_SAMPLE, total=page.paginator.count)
-    claims = Claim.objects.for_list().with_corroboration().with_link_counts().in_bulk(ids)
     context.update(
         page=page,
-        claims=[claims[pk] for pk in ids],
+        claims=claims,
         facets=facets,
         sampled=sampled,
         facet_sample=FACET_SAMPLE,
@@ -123,12 +135,14 @@ def claim_detail(request, pk):
 
 @reader
 def speaker_list(request):
-    speakers = (
-        Speaker.objects.annotate(claim_count=Count("claims"))
-        .prefetch_related("aliases")
-        .order_by("name", "id")
+    page, speakers, page_error = paginate_rows(
+        request,
+        Speaker.objects.order_by("name", "id"),
+        Speaker.objects.annotate(claim_count=Count("claims")).prefetch_related("aliases"),
     )
-    return render(request, "claims/speaker_list.html", {"speakers": speakers})
+    if page_error:
+        return render(request, "claims/speaker_list.html", {"page_error": page_error}, status=400)
+    return render(request, "claims/speaker_list.html", {"page": page, "speakers": speakers})
 
 
 @reader
@@ -157,15 +171,14 @@ def speaker_detail(request, slug):
 
 @reader
 def source_list(request):
-    sources = (
-        Source.objects.select_related("outlet")
-        .annotate(claim_count=Count("claims"))
-        .order_by(F("published_on").desc(nulls_last=True), "title", "id")
+    page, sources, page_error = paginate_rows(
+        request,
+        Source.objects.order_by(F("published_on").desc(nulls_last=True), "title", "id"),
+        Source.objects.select_related("outlet").annotate(claim_count=Count("claims")),
     )
-    page, page_error = paginate(request, sources)
     if page_error:
         return render(request, "claims/source_list.html", {"page_error": page_error}, status=400)
-    return render(request, "claims/source_list.html", {"page": page, "sources": page.object_list})
+    return render(request, "claims/source_list.html", {"page": page, "sources": sources})
 
 
 @reader

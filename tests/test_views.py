@@ -203,6 +203,21 @@ def test_claim_list_paginates(client):
     assert not set(listed_ids(first)) & set(listed_ids(second))
 
 
+def test_speaker_list_paginates_in_name_order_with_claim_counts(client):
+    speakers = [SpeakerFactory(name=f"Speaker {i:02}") for i in range(55)]
+    ClaimFactory.create_batch(3, speaker=speakers[54])
+    first = client.get(reverse("claims:speaker_list"))
+    second = client.get(reverse("claims:speaker_list"), {"page": 2})
+    assert [s.name for s in first.context["speakers"]] == [f"Speaker {i:02}" for i in range(50)]
+    assert [s.name for s in second.context["speakers"]][-1] == "Speaker 54"
+    assert second.context["speakers"][-1].claim_count == 3
+    assert "55 speakers" in first.content.decode()
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    missing = client.get(reverse("claims:speaker_list"), {"page": 3})
+    assert missing.status_code == 400
+    assert "There is no page 3" in missing.content.decode()
+
+
 @pytest.mark.parametrize(
     ("precision", "shown"),
     [
