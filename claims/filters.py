@@ -145,7 +145,8 @@ def facet_counts(filterset, limit=12, sample=None, total=None):
     """For each facet, its values with their claim counts under the *other* active filters.
 
     Returns ({facet: [(url value, label, count), ...]}, {facets that were sampled}),
-    one query per facet whatever the number of claims. With `sample`, each facet
+    one query per facet whatever the number of claims (and, for a long list, one
+    that picks its sample for the facets to share). With `sample`, each facet
     counts only the first `sample` claims of its list (in the list's order), so that
     a facet over a million claims reads thousands of rows, not every row; a facet
     whose list was that long is reported as sampled. Each facet drops its own filter,
@@ -155,6 +156,7 @@ def facet_counts(filterset, limit=12, sample=None, total=None):
     """
     kinds = dict(Claim.Kind.choices)
     facets, sampled = {}, set()
+    first_of_list = None
     for name, (path, label, slug) in FACETS.items():
         others = filterset.data.copy()
         others.pop(name, None)
@@ -165,14 +167,18 @@ def facet_counts(filterset, limit=12, sample=None, total=None):
         claims = base.qs
         active = name in filterset.data
         seen = {}
-        if sample:
+        if sample and (active or total is None):
             first = claims.values("pk")[:sample]
             claims = Claim.objects.filter(pk__in=first)
-            if active or total is None:
-                # How many claims were counted, in the same query: `sample` means more.
-                counted = Claim.objects.filter(pk__in=first).order_by()
-                counted = counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")
-                seen = {"seen": Subquery(counted)}
+            # How many claims were counted, in the same query: `sample` means more.
+            counted = Claim.objects.filter(pk__in=first).order_by()
+            counted = counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+            seen = {"seen": Subquery(counted)}
+        elif sample and total > sample:
+            # Every inactive facet counts the list itself: pick its sample once.
+            if first_of_list is None:
+                first_of_list = list(claims.values_list("pk", flat=True)[:sample])
+            claims = Claim.objects.filter(pk__in=first_of_list)
         rows = list(
             claims.order_by()
             .exclude(**{f"{path}__isnull": True})
