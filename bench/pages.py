@@ -62,7 +62,9 @@ def main():
         "/claims/?q=sanctions",
         "/claims/?stated_after=2024-01-01&sort=oldest",
         f"/claims/{claim.pk}/",
+        "/speakers/",
         f"/speakers/{speaker.slug}/",
+        "/sources/",
         f"/sources/{claim.source_id}/",
         f"/topics/{topic.slug}/",
     ]

@@ -4,7 +4,9 @@ import unicodedata
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import Count, F, Func, Subquery
+from django.db.models.expressions import RawSQL
 
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
 from .querysets import HAS_CHOICES, SORTS
@@ -178,7 +180,7 @@ def facet_counts(filterset, limit=12, sample=None, total=None):
             # Every inactive facet counts the list itself: pick its sample once.
             if first_of_list is None:
                 first_of_list = list(claims.values_list("pk", flat=True)[:sample])
-            claims = Claim.objects.filter(pk__in=first_of_list)
+            claims = Claim.objects.filter(pk__in=_ids(first_of_list, claims.db))
         rows = list(
             claims.order_by()
             .exclude(**{f"{path}__isnull": True})
@@ -193,3 +195,10 @@ def facet_counts(filterset, limit=12, sample=None, total=None):
         else:
             facets[name] = [(row[slug] or row[path], row[label], row["n"]) for row in rows]
     return facets, sampled
+
+
+def _ids(ids, using):
+    """`ids` for an __in lookup: one array parameter on PostgreSQL, not thousands."""
+    if connections[using].vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
