@@ -26,14 +26,21 @@ class SlugOrIdField(forms.ModelChoiceField):
         if _has_control_characters(value):
             # Checked before the lookup: PostgreSQL refuses NUL bytes outright.
             raise forms.ValidationError("This value contains control characters.", code="invalid")
-        lookup = {"pk": value} if value.isdigit() else {"slug": value}
-        try:
-            return self.queryset.get(**lookup)
-        except (self.queryset.model.DoesNotExist, ValueError, TypeError):
-            raise forms.ValidationError(
-                f"There is no {self.queryset.model._meta.verbose_name} “{value}”.",
-                code="invalid_choice",
-            ) from None
+        # A slug may be all digits ("1984"): the slug is tried first, then the id.
+        lookups = []
+        if any(field.name == "slug" for field in self.queryset.model._meta.fields):
+            lookups.append({"slug": value})
+        if value.isdigit():
+            lookups.append({"pk": value})
+        for lookup in lookups:
+            try:
+                return self.queryset.get(**lookup)
+            except (self.queryset.model.DoesNotExist, ValueError, TypeError):
+                continue
+        raise forms.ValidationError(
+            f"There is no {self.queryset.model._meta.verbose_name} “{value}”.",
+            code="invalid_choice",
+        )
 
 
 class SlugOrIdFilter(django_filters.ModelChoiceFilter):
@@ -161,8 +168,7 @@ def facet_counts(filterset, limit=12, sample=None, total=None):
     first_of_list = None
     for name, (path, label, slug) in FACETS.items():
         others = filterset.data.copy()
-        others.pop(name, None)
-        others.pop("sort", None)
+        others.pop(name, None)  # the sort stays: a sample is the first claims *as listed*
         base = ClaimFilter(others, queryset=filterset.queryset)
         base.is_valid()
         fields = [path] if label is None else [path, label, slug]

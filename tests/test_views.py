@@ -340,7 +340,7 @@ def test_a_big_topic_is_answered_from_its_first_claims_and_says_so(client, monke
     assert sorted(shown) == [1, 2, 3]
     body = response.content.decode()
     assert "This topic has 5 claims: the answer below is built from the first 3 by date" in body
-    assert 'href="/claims/?topic=big">Open all 5 in the claim list' in body
+    assert 'href="/claims/?topic=big&amp;sort=oldest">Open all 5 in the claim list' in body
     monkeypatch.setattr(views, "TOPIC_CLAIMS", 5)
     assert "This topic has" not in client.get(topic.get_absolute_url()).content.decode()
 
@@ -516,6 +516,31 @@ def test_facets_over_many_claims_count_a_sample_and_say_so(client, settings, mon
         response.content.decode()
     )
     assert response.context["page"].paginator.count == 5
+
+
+def test_a_sampled_facet_counts_the_first_claims_in_the_lists_own_order(client, monkeypatch):
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 3)
+    old, new = SpeakerFactory(name="Old", slug="old"), SpeakerFactory(name="New", slug="new")
+    for day in (1, 2, 3):
+        ClaimFactory(speaker=old, stated_on=datetime.date(2020, 1, day))
+        ClaimFactory(speaker=new, stated_on=datetime.date(2024, 1, day))
+    newest = client.get(reverse("claims:claim_list"))
+    assert newest.context["facets"]["speaker"] == [("new", "New", 3)]
+    oldest = client.get(reverse("claims:claim_list"), {"sort": "oldest"})
+    assert oldest.context["facets"]["speaker"] == [("old", "Old", 3)]
+    assert oldest.context["sampled"] >= {"speaker"}
+
+
+def test_a_slug_made_of_digits_is_a_slug_and_an_id_is_still_an_id(client):
+    orwell = SpeakerFactory(name="Nineteen Eighty-Four", slug="1984")
+    other = SpeakerFactory(name="Someone else")
+    ClaimFactory(speaker=orwell, text="War is peace.")
+    ClaimFactory(speaker=other, text="Something else.")
+    by_slug = client.get(reverse("claims:claim_list"), {"speaker": "1984"})
+    assert [c.text for c in by_slug.context["claims"]] == ["War is peace."]
+    by_id = client.get(reverse("claims:claim_list"), {"speaker": str(other.pk)})
+    assert [c.text for c in by_id.context["claims"]] == ["Something else."]
+    assert client.get(reverse("claims:claim_list"), {"speaker": "99999"}).status_code == 400
 
 
 def test_a_facet_is_sampled_when_its_own_list_is_long_not_the_page(client, monkeypatch):
