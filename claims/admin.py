@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import export
 from .forms import LinkInlineForm, LinkInlineFormSet
-from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
+from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 
 # Editors paste addresses without a scheme; assume https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -52,10 +52,21 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_select_related = ["outlet"]
     search_fields = ["title", "authors", "url", "outlet__name"]
     date_hierarchy = "published_on"
-    autocomplete_fields = ["outlet"]
+    autocomplete_fields = ["outlet", "wire", "derived_from"]
     inlines = [ClaimInline]
     fieldsets = [
         (None, {"fields": ["title", "kind", "outlet", "authors", "url"]}),
+        (
+            "Lineage",
+            {
+                "fields": [("derived_from", "derivation"), "wire"],
+                "description": (
+                    "Where this source’s reports come from: a source it republishes, rewrites "
+                    "or translates, or a news agency whose copy it carries. Its claims count "
+                    "as reports from where the lineage starts, not as new sources."
+                ),
+            },
+        ),
         ("Dates", {"fields": [("published_on", "published_on_precision"), "accessed_on"]}),
         (None, {"fields": ["language", "full_text", "notes"]}),
     ]
@@ -116,6 +127,7 @@ class TopicAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "claim_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["answer_subjects"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
@@ -123,6 +135,14 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, topic):
         return topic.claim_count
+
+
+class StanceInline(admin.TabularInline):
+    model = Stance
+    extra = 0
+    autocomplete_fields = ["topic"]
+    verbose_name = "stance on a research question"
+    verbose_name_plural = "stances on research questions (supports or disputes its answer)"
 
 
 class LinkInline(admin.TabularInline):
@@ -171,8 +191,19 @@ class ClaimAdmin(SimpleHistoryAdmin):
     search_fields = ["text", "speaker__name", "speaker__aliases__name", "source__title", "context"]
     date_hierarchy = "stated_on"
     autocomplete_fields = ["speaker", "source", "via", "topics", "subjects"]
-    readonly_fields = ["integrity", "span_start", "span_end", "created_at", "updated_at"]
-    inlines = [LinkAsAInline, LinkAsBInline]
+    readonly_fields = [
+        "integrity",
+        "span_start",
+        "span_end",
+        "created_at",
+        "updated_at",
+        "statement_key",
+        "independent_sources",
+        "independent_witnesses",
+        "corroborating_reports",
+        "contradicting_reports",
+    ]
+    inlines = [StanceInline, LinkAsAInline, LinkAsBInline]
     actions = ["export_as_csv"]
     fieldsets = [
         (None, {"fields": ["text", "kind", ("speaker", "speaker_role")]}),
@@ -181,6 +212,15 @@ class ClaimAdmin(SimpleHistoryAdmin):
             {"fields": ["source", "via", "context", ("stated_on", "stated_on_precision")]},
         ),
         ("Classification", {"fields": ["topics", "subjects"]}),
+        (
+            "Evidence (computed from the links and the sources’ lineage)",
+            {
+                "fields": [
+                    ("independent_sources", "independent_witnesses", "statement_key"),
+                    ("corroborating_reports", "contradicting_reports"),
+                ],
+            },
+        ),
         (
             "Quote integrity",
             {

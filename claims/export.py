@@ -22,8 +22,8 @@ import datetime
 import json
 
 from django.db import connections
-from django.db.models import F, Func, TextField, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Func, TextField, Value, Window
+from django.db.models.functions import NullIf, RowNumber
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +56,8 @@ CLAIM_COLUMNS = [
     "corroborating_ids",
     "contradicting_ids",
     "independent_corroborations",
+    "statement_id",
+    "independent_sources",
 ]
 
 LINK_COLUMNS = [
@@ -172,28 +174,6 @@ def _names(model, field, column):
     return _Sql(build, F("pk"))
 
 
-def _literal(value):
-    """A constant of ours (a link kind) as an SQL literal; user values are parameters."""
-    if not value.replace("_", "").isalnum():
-        raise ValueError(f"Not a plain constant: {value!r}")
-    return f"'{value}'"
-
-
-def _linked_ids(kind):
-    """Cell of the ids of claims linked to this one by `kind`, at either end (JSON)."""
-
-    def build(connection, claim_id):
-        return (
-            f"(SELECT {_json_array(connection, 'linked')} FROM ("
-            f"SELECT claim_b_id AS linked FROM claims_link "
-            f"WHERE claim_a_id = {claim_id} AND kind = {_literal(kind)} "
-            f"UNION ALL SELECT claim_a_id FROM claims_link "
-            f"WHERE claim_b_id = {claim_id} AND kind = {_literal(kind)}) AS ends)"
-        ), ()
-
-    return _Sql(build, F("pk"))
-
-
 def _json_array(connection, sql):
     if connection.vendor == "postgresql":
         return f"json_agg({sql})::text"
@@ -231,11 +211,13 @@ def _claim_values(queryset):
         "via": F("via__name"),
         "topics": _names(Topic, "topics", "title"),
         "subjects": _names(Subject, "subjects", "name"),
-        "corroborating_ids": _linked_ids(Link.Kind.CORROBORATES.value),
-        "contradicting_ids": _linked_ids(Link.Kind.CONTRADICTS.value),
-        "independent_corroborations": F("independent_corroborations"),
+        "corroborating_ids": F("corroborating_ids"),
+        "contradicting_ids": F("contradicting_ids"),
+        "independent_corroborations": F("independent_witnesses"),
+        "statement_id": F("statement_key"),
+        "independent_sources": F("independent_sources"),
     }
-    return _cells(queryset.with_corroboration(), cells)
+    return _cells(queryset, cells)
 
 
 def _cells(queryset, cells):
@@ -244,29 +226,12 @@ def _cells(queryset, cells):
     return queryset.annotate(**dict(zip(names, cells.values(), strict=True))).values_list(*names)
 
 
-# The statement COPY runs. The claims' own cells come from the list's query, numbered
-# in its order; the many-valued cells and the independence count are computed for
-# all of those claims at once, by joins the planner can hash, rather than by a
-# subquery per row: at a million rows that is several times faster, and for a
-# short list the same joins run as index lookups. The tests hold every cell to the
-# Python writer's, which takes them from ClaimQuerySet.with_corroboration().
+# The statement COPY runs. The claims' own cells, the stored evidence values among
+# them (claims.evidence), come from the list's query in its order; topics and subjects
+# are aggregated for all listed claims at once by joins the planner can hash, rather
+# than by a subquery per row. The tests hold every cell to the Python writer's.
 COPY_CLAIMS = """
 WITH listed AS MATERIALIZED ({listed}),
-ends AS MATERIALIZED (
-    SELECT l.claim_a_id AS claim, l.claim_b_id AS other, l.kind
-    FROM claims_link AS l JOIN listed ON listed.cell_id = l.claim_a_id
-    UNION ALL
-    SELECT l.claim_b_id, l.claim_a_id, l.kind
-    FROM claims_link AS l JOIN listed ON listed.cell_id = l.claim_b_id
-),
-linked AS (
-    SELECT claim,
-        string_agg(other::text, '; ' ORDER BY other)
-            FILTER (WHERE kind = 'corroborates') AS corroborating,
-        string_agg(other::text, '; ' ORDER BY other)
-            FILTER (WHERE kind = 'contradicts') AS contradicting
-    FROM ends GROUP BY claim
-),
 topics AS (
     SELECT m.claim_id AS claim, string_agg(n.title, '; ' ORDER BY n.title COLLATE "C") AS names
     FROM claims_claim_topics AS m JOIN listed ON listed.cell_id = m.claim_id
@@ -278,48 +243,11 @@ subjects AS (
     FROM claims_claim_subjects AS m JOIN listed ON listed.cell_id = m.claim_id
     JOIN claims_subject AS n ON n.id = m.subject_id
     GROUP BY m.claim_id
-),
--- Origins (ClaimQuerySet.with_origin) of the listed claims and of their corroborators:
--- a claim's group is itself and its same-statement partners, one hop; the origin is
--- an outlet one of them came via, else the outlet of the group's first claim's
--- source, else that source.
-needed AS (
-    SELECT cell_id AS claim FROM listed
-    UNION SELECT other FROM ends WHERE kind = 'corroborates'
-),
-members AS (
-    SELECT claim, claim AS member FROM needed
-    UNION ALL
-    SELECT needed.claim, l.claim_b_id FROM needed
-    JOIN claims_link AS l ON l.claim_a_id = needed.claim AND l.kind = 'same_statement'
-    UNION ALL
-    SELECT needed.claim, l.claim_a_id FROM needed
-    JOIN claims_link AS l ON l.claim_b_id = needed.claim AND l.kind = 'same_statement'
-),
-origins AS (
-    -- One number per origin: an outlet's id, or minus a source's id.
-    SELECT members.claim, COALESCE(
-        min(c.via_id),
-        (array_agg(COALESCE(s.outlet_id, -c.source_id) ORDER BY members.member))[1]
-    ) AS origin
-    FROM members JOIN claims_claim AS c ON c.id = members.member
-    JOIN claims_source AS s ON s.id = c.source_id
-    GROUP BY members.claim
-),
-independent AS (
-    SELECT ends.claim, count(DISTINCT theirs.origin) AS origins
-    FROM ends
-    JOIN origins AS theirs ON theirs.claim = ends.other
-    JOIN origins AS own ON own.claim = ends.claim
-    WHERE ends.kind = 'corroborates' AND theirs.origin <> own.origin
-    GROUP BY ends.claim
 )
 SELECT {columns}
 FROM listed
 LEFT JOIN topics ON topics.claim = listed.cell_id
 LEFT JOIN subjects ON subjects.claim = listed.cell_id
-LEFT JOIN linked ON linked.claim = listed.cell_id
-LEFT JOIN independent ON independent.claim = listed.cell_id
 ORDER BY listed.cell_order
 """
 
@@ -353,19 +281,19 @@ def claim_copy_sql(queryset, permalink):
         "source_url": _neutralised("source__url"),
         "source_published_on": _iso_date("source__published_on"),
         "via": _neutralised("via__name"),
+        "corroborating_ids": NullIf(F("corroborating_ids"), Value(""), output_field=TextField()),
+        "contradicting_ids": NullIf(F("contradicting_ids"), Value(""), output_field=TextField()),
+        "independent_corroborations": F("independent_witnesses"),
+        "statement_id": F("statement_key"),
+        "independent_sources": F("independent_sources"),
         "order": Window(RowNumber(), order_by=list(ordering)),
     }
     listed = _cells(queryset.order_by(), own)
     connection = connections[queryset.db]
     sql, params = listed.query.get_compiler(connection=connection).as_sql()
     columns = [f"listed.cell_{name}" for name in CLAIM_COLUMNS[:15]]
-    columns += [
-        _neutralised_sql("topics.names"),
-        _neutralised_sql("subjects.names"),
-        "linked.corroborating",
-        "linked.contradicting",
-        "COALESCE(independent.origins, 0)",
-    ]
+    columns += [_neutralised_sql("topics.names"), _neutralised_sql("subjects.names")]
+    columns += [f"listed.cell_{name}" for name in CLAIM_COLUMNS[17:]]
     statement = COPY_CLAIMS.format(listed=sql, columns=", ".join(columns))
     return _copy_statement(connection, statement, params)
 
@@ -393,6 +321,8 @@ def _claim_cells(rows, permalink):
         corroborating,
         contradicting,
         independent,
+        statement,
+        sources,
     ) in rows:
         yield [
             pk,
@@ -412,9 +342,11 @@ def _claim_cells(rows, permalink):
             neutralise(via),
             neutralise(_joined(topics)),
             neutralise(_joined(subjects)),
-            _joined(corroborating),
-            _joined(contradicting),
+            corroborating,
+            contradicting,
             independent,
+            statement,
+            sources,
         ]
 
 

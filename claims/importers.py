@@ -12,8 +12,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import dates
-from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
+from . import dates, evidence
+from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 CORPUS = SEED_DIR / "corpus.json"
@@ -41,11 +41,14 @@ def load_corpus(path=CORPUS, dry_run=False):
     counts = Counter(
         {
             m._meta.verbose_name_plural: 0
-            for m in (Outlet, Source, Speaker, SpeakerAlias, Subject, Topic, Claim, Link)
+            for m in (Outlet, Source, Speaker, SpeakerAlias, Subject, Topic, Claim, Link, Stance)
         }
     )
     with transaction.atomic():
         _load(data, Path(path).parent / "texts", counts)
+        # Every save kept the evidence values current; a rebuild costs little at this
+        # size and repairs values stored by an older version of the rule.
+        evidence.rebuild()
         if dry_run:
             transaction.set_rollback(True)
     return dict(counts)
@@ -86,6 +89,20 @@ def _load(data, texts_dir, counts):
                 "notes": row.get("notes", ""),
             },
         )
+    # Lineage refers to other sources, so it is recorded once they all exist; only where
+    # it is not recorded yet, so an editor's correction stands.
+    for row in data["sources"]:
+        source, changed = sources[row["ref"]], False
+        if row.get("derived_from") and source.derived_from_id is None:
+            source.derived_from = sources[row["derived_from"]]
+            source.derivation = row["derivation"]
+            changed = True
+        if row.get("wire") and source.wire_id is None:
+            source.wire = outlets[row["wire"]]
+            changed = True
+        if changed:
+            source.full_clean()
+            source.save()
 
     speakers = {}
     for row in data["speakers"]:
@@ -122,6 +139,10 @@ def _load(data, texts_dir, counts):
             {"slug": row["slug"]},
             {"title": row["title"], "description": row.get("description", "")},
         )
+        if not topics[row["slug"]].answer_subjects.exists():
+            topics[row["slug"]].answer_subjects.set(
+                subjects[slug] for slug in row.get("answer_subjects", [])
+            )
 
     claims = {}
     for row in data["claims"]:
@@ -133,7 +154,7 @@ def _load(data, texts_dir, counts):
             {
                 "text": row["text"],
                 "kind": row["kind"],
-                "speaker": speakers[row["speaker"]],
+                "speaker": speakers[row["speaker"]] if row.get("speaker") else None,
                 "speaker_role": row.get("speaker_role", ""),
                 "stated_on": stated_on,
                 "stated_on_precision": precision,
@@ -146,6 +167,10 @@ def _load(data, texts_dir, counts):
             claim.topics.set(topics[slug] for slug in row.get("topics", []))
             claim.subjects.set(subjects[slug] for slug in row.get("subjects", []))
         claims[row["ref"]] = claim
+        for slug, stance in row.get("stances", {}).items():
+            _get_or_create(
+                counts, Stance, {"claim": claim, "topic": topics[slug]}, {"stance": stance}
+            )
 
     for row in data["links"]:
         first, second = claims[row["a"]], claims[row["b"]]

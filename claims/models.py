@@ -1,15 +1,15 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
-from . import dates, integrity
+from . import dates, evidence, integrity
 from .dates import DatePrecision
-from .querysets import ClaimQuerySet, LinkQuerySet
+from .querysets import ClaimQuerySet, LinkQuerySet, SourceQuerySet
 from .search import SearchDocument, SearchDocumentField
 
 
@@ -76,10 +76,21 @@ class _SourceKind(models.TextChoices):
     OTHER = "other"
 
 
+class _Derivation(models.TextChoices):
+    REPUBLISHES = "republishes"
+    REWRITES = "rewrites"
+    TRANSLATES = "translates"
+
+
+# What a source's lineage origin, and so the evidence of its claims, depends on.
+LINEAGE_FIELDS = ("outlet", "authors", "derived_from", "wire", "published_on", "title", "url")
+
+
 class Source(models.Model):
     """One published document that reports statements."""
 
     Kind = _SourceKind
+    Derivation = _Derivation
 
     title = models.CharField(max_length=500)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.NEWS_REPORT)
@@ -105,17 +116,57 @@ class Source(models.Model):
     )
     accessed_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derivatives",
+        help_text="The source this one republishes, rewrites or translates.",
+    )
+    derivation = models.CharField(
+        max_length=20,
+        choices=_Derivation,
+        blank=True,
+        db_default="",
+        help_text="How this source derives from the one above.",
+    )
+    wire = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wire_sources",
+        help_text="The news agency whose copy this source carries, if it does.",
+    )
     import_ref = models.CharField(
         max_length=100, unique=True, null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published_on", "title"]
         constraints = [
+            models.CheckConstraint(
+                condition=~Q(derived_from=F("id")),
+                name="source_not_derived_from_itself",
+                violation_error_message="A source cannot derive from itself.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(derived_from__isnull=True, derivation="")
+                    | (Q(derived_from__isnull=False) & Q(derivation__in=_Derivation.values))
+                ),
+                name="source_derivation_named",
+                violation_error_message=(
+                    "Say how the source derives from the other (republishes, rewrites or "
+                    "translates), or clear both."
+                ),
+            ),
             models.CheckConstraint(
                 condition=_precision_matches_date("published_on"),
                 name="source_published_on_precision",
@@ -129,11 +180,33 @@ class Source(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(Source, instance=self)
+        with transaction.atomic(using=using):
+            before = None
+            if self.pk is not None:
+                before = (
+                    Source._base_manager.using(using)
+                    .filter(pk=self.pk)
+                    .values(*[Source._meta.get_field(name).attname for name in LINEAGE_FIELDS])
+                    .first()
+                )
+            super().save(*args, **kwargs)
+            after = {
+                Source._meta.get_field(name).attname: getattr(
+                    self, Source._meta.get_field(name).attname
+                )
+                for name in LINEAGE_FIELDS
+            }
+            if before is not None and before != after:
+                evidence.refresh_sources([self.pk], using=using)
+
     def get_absolute_url(self):
         return reverse("claims:source_detail", args=[self.pk])
 
     def clean(self):
         _truncate_to_precision(self, "published_on")
+        self._check_lineage()
         if self.pk is None:
             return
         later = [
@@ -157,6 +230,27 @@ class Source(models.Model):
     @property
     def published_on_display(self):
         return dates.display(self.published_on, self.published_on_precision)
+
+    @property
+    def voice(self):
+        """Who speaks when the source asserts something: its author and outlet, as known."""
+        if self.authors and self.outlet_id:
+            return f"{self.authors} ({self.outlet})"
+        if self.authors or self.outlet_id:
+            return self.authors or str(self.outlet)
+        return "an unattributed source (author and publisher not stated)"
+
+    def _check_lineage(self):
+        """Refuse a lineage that would lead back to this source."""
+        parent = self.derived_from
+        seen = set()
+        while parent is not None and parent.pk not in seen:
+            if self.pk is not None and parent.pk == self.pk:
+                raise ValidationError(
+                    {"derived_from": "This would make the source derive from itself, in a loop."}
+                )
+            seen.add(parent.pk)
+            parent = parent.derived_from
 
 
 class _SpeakerKind(models.TextChoices):
@@ -248,6 +342,12 @@ class Topic(models.Model):
     title = models.CharField(max_length=300, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
+    answer_subjects = models.ManyToManyField(
+        Subject,
+        blank=True,
+        related_name="answered_topics",
+        help_text="The possible answers to the question: “China”, “the UAE”.",
+    )
 
     class Meta:
         ordering = ["title"]
@@ -277,7 +377,14 @@ class Claim(models.Model):
 
     text = models.TextField(help_text="Exactly as the source has it.")
     kind = models.CharField(max_length=20, choices=Kind, db_index=True)
-    speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="claims")
+    speaker = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="Who said it. A source's own assertion has none: the source asserts it.",
+    )
     speaker_role = models.CharField(
         max_length=300, blank=True, help_text="The speaker's role as this source reports it."
     )
@@ -319,6 +426,25 @@ class Claim(models.Model):
         output_field=SearchDocumentField(),
         db_persist=True,
     )
+    # The evidence values (claims.evidence computes and stores them; never edit them).
+    statement_key = models.BigIntegerField(
+        null=True, editable=False, db_index=True, help_text="The smallest id of its statement."
+    )
+    # Defaults in the database too, for rows written by COPY before they are computed.
+    origin_key = models.CharField(
+        max_length=40, blank=True, default="", db_default="", editable=False
+    )
+    witness_key = models.CharField(
+        max_length=300, blank=True, default="", db_default="", editable=False
+    )
+    statement_reports = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    independent_sources = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    corroborating_reports = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    independent_witnesses = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    contradicting_reports = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    link_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    corroborating_ids = models.TextField(blank=True, default="", db_default="", editable=False)
+    contradicting_ids = models.TextField(blank=True, default="", db_default="", editable=False)
     import_ref = models.CharField(
         max_length=100, unique=True, null=True, blank=True, editable=False
     )
@@ -327,7 +453,9 @@ class Claim(models.Model):
 
     objects = ClaimQuerySet.as_manager()
     # The search document is derived from the other fields: nothing to keep.
-    history = HistoricalRecords(excluded_fields=["search_document"], m2m_fields=[topics, subjects])
+    history = HistoricalRecords(
+        excluded_fields=["search_document", *evidence.FIELDS], m2m_fields=[topics, subjects]
+    )
 
     class Meta:
         ordering = [F("stated_on").desc(nulls_last=True), F("id").desc()]
@@ -346,6 +474,17 @@ class Claim(models.Model):
                 condition=Q(kind__in=_ClaimKind.values), name="claim_kind_valid"
             ),
             models.CheckConstraint(
+                condition=(
+                    Q(kind="assertion", speaker__isnull=True)
+                    | (~Q(kind="assertion") & Q(speaker__isnull=False))
+                ),
+                name="claim_speaker_matches_kind",
+                violation_error_message=(
+                    "A quote or a paraphrase needs its speaker; the source's own assertion has "
+                    "none (the source asserts it)."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=_precision_matches_date("stated_on"),
                 name="claim_stated_on_precision",
                 violation_error_message="A stated date and its precision must agree.",
@@ -362,12 +501,34 @@ class Claim(models.Model):
     def __str__(self):
         return f"#{self.pk} {Truncator(self.text).chars(80)}"
 
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(Claim, instance=self)
+        fields = kwargs.get("update_fields")
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            if fields is None or set(fields) & set(EVIDENCE_INPUTS):
+                evidence.refresh([self.pk], using=using)
+                self.refresh_from_db(fields=evidence.FIELDS)
+
     def get_absolute_url(self):
         return reverse("claims:claim_detail", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(Claim, instance=self)
+        with transaction.atomic(using=using):
+            partners = Link.objects.using(using).partners_of([self.pk])
+            result = super().delete(*args, **kwargs)
+            evidence.refresh(partners, using=using)
+        return result
 
     @property
     def stated_on_display(self):
         return dates.display(self.stated_on, self.stated_on_precision)
+
+    @property
+    def asserted_by(self):
+        """Who says it: the speaker, or for the source's own assertion, the source."""
+        return str(self.speaker) if self.speaker_id else self.source.voice
 
     def clean(self):
         self.text = self.text.strip()
@@ -405,6 +566,45 @@ class Claim(models.Model):
         else:
             self.integrity = self.Integrity.LOCATED
         self.span_start, self.span_end = span or (None, None)
+
+
+# Claim fields the evidence values depend on.
+EVIDENCE_INPUTS = ("kind", "speaker", "speaker_id", "source", "source_id", "via", "via_id")
+
+
+class _Stance(models.TextChoices):
+    SUPPORTS = "supports"
+    DISPUTES = "disputes"
+
+
+class Stance(models.Model):
+    """Whether a claim filed under a topic supports or disputes the topic's answer."""
+
+    Kind = _Stance
+
+    claim = models.ForeignKey("Claim", on_delete=models.CASCADE, related_name="stances")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="stances")
+    stance = models.CharField(max_length=10, choices=_Stance)
+
+    class Meta:
+        ordering = ["topic", "claim"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "topic"],
+                name="stance_one_per_topic",
+                violation_error_message="The claim already has a stance on this topic.",
+            ),
+            models.CheckConstraint(condition=Q(stance__in=_Stance.values), name="stance_valid"),
+        ]
+
+    def __str__(self):
+        return f"#{self.claim_id} {self.stance} “{self.topic}”"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Stance)):
+            super().save(*args, **kwargs)
+            # A stance on a topic files the claim under it.
+            self.claim.topics.add(self.topic)
 
 
 class _LinkKind(models.TextChoices):
@@ -467,6 +667,27 @@ class Link(models.Model):
 
     def __str__(self):
         return f"#{self.claim_a_id} {self.get_kind_display()} #{self.claim_b_id}"
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(Link, instance=self)
+        with transaction.atomic(using=using):
+            ends = {self.claim_a_id, self.claim_b_id}
+            if self.pk is not None:
+                ends.update(
+                    *Link._base_manager.using(using)
+                    .filter(pk=self.pk)
+                    .values_list("claim_a_id", "claim_b_id")
+                )
+            super().save(*args, **kwargs)
+            evidence.refresh(ends, using=using)
+
+    def delete(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(Link, instance=self)
+        with transaction.atomic(using=using):
+            ends = {self.claim_a_id, self.claim_b_id}
+            result = super().delete(*args, **kwargs)
+            evidence.refresh(ends, using=using)
+        return result
 
     def clean(self):
         self.note = self.note.strip()

@@ -1,23 +1,15 @@
 from collections import Counter
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Least, NullIf
 
-from . import search
+from . import evidence, search
 
 HAS_CHOICES = [
     ("corroboration", "corroboration"),
@@ -55,14 +47,16 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(search.matches(connection, value) | Q(speaker__in=speakers))
 
     def having_links(self, value):
-        from .models import Link
+        """Claims whose statement is corroborated or contradicted, or that have no links.
 
+        Reads the stored evidence values (claims.evidence), as every page does.
+        """
         if value == "corroboration":
-            return self.filter(Link.objects.exists_for(Link.Kind.CORROBORATES))
+            return self.filter(corroborating_reports__gt=0)
         if value == "contradiction":
-            return self.filter(Link.objects.exists_for(Link.Kind.CONTRADICTS))
+            return self.filter(contradicting_reports__gt=0)
         if value == "no_links":
-            return self.exclude(Link.objects.exists_for())
+            return self.filter(link_count=0)
         raise ValueError(f"Unknown link filter: {value!r}")
 
     def sorted(self, sort, q=""):
@@ -71,117 +65,35 @@ class ClaimQuerySet(models.QuerySet):
             self = self.annotate(rank=search.rank(connections[self.db], q))
         return self.order_by(*SORTS[sort][1])
 
-    def with_origin(self):
-        """Annotate `origin`: reports with the same origin are one witness, not two.
-
-        A claim's group is itself and the claims joined to it by a same-statement link
-        (one hop: how editors mark one utterance, or copied wording, in two reports).
-        The group's origin is an outlet it came via ("outlet:7", as in "told TASS"),
-        else the outlet that published its first claim, else that claim's source
-        ("source:3"). Each part is an index lookup per claim: no OR across subqueries,
-        which PostgreSQL could only answer by scanning every claim.
-        """
-        from .models import Claim, Link
-
-        same = Link.objects.filter(kind=Link.Kind.SAME_STATEMENT).order_by()
-        after, before = same.filter(claim_a=OuterRef("pk")), same.filter(claim_b=OuterRef("pk"))
-
-        def lowest(links, field):
-            return Coalesce(Subquery(links.annotate(low=_min(field)).values("low")), _NONE)
-
-        first = Claim.objects.filter(pk=OuterRef("origin_claim"))
-        return (
-            self.annotate(
-                origin_claim=Least(
-                    F("pk"),
-                    lowest(after, "claim_b"),
-                    lowest(before, "claim_a"),
-                    output_field=models.BigIntegerField(),
-                ),
-                origin_via=NullIf(
-                    Least(
-                        Coalesce(F("via_id"), _NONE),
-                        lowest(after, "claim_b__via_id"),
-                        lowest(before, "claim_a__via_id"),
-                        output_field=models.BigIntegerField(),
-                    ),
-                    _NONE,
-                ),
-            )
-            .annotate(
-                origin_outlet=Coalesce(
-                    F("origin_via"),
-                    Subquery(first.values("source__outlet_id")),
-                    output_field=models.BigIntegerField(),
-                ),
-            )
-            .annotate(
-                origin=Case(
-                    When(
-                        origin_outlet__isnull=False,
-                        then=Concat(Value("outlet:"), Cast("origin_outlet", CharField())),
-                    ),
-                    default=Concat(
-                        Value("source:"), Cast(Subquery(first.values("source_id")), CharField())
-                    ),
-                    output_field=CharField(),
-                )
-            )
-        )
-
-    def with_corroboration(self):
-        """Annotate `corroborating_reports` and `independent_corroborations`.
-
-        Reports are the claims linked to this one by a corroborates link (either end);
-        independent corroborations count their distinct origins, leaving out any that
-        share this claim's own origin.
-        """
-        from .models import Claim, Link
-
-        links = (
-            Link.objects.filter(kind=Link.Kind.CORROBORATES)
-            .filter(Q(claim_a=OuterRef("pk")) | Q(claim_b=OuterRef("pk")))
-            .order_by()
-        )
-
-        def origin_of(end):
-            claim = Claim.objects.filter(pk=OuterRef(end)).with_origin()
-            return Subquery(claim.values("origin")[:1])
-
-        partner_origin = Case(
-            When(claim_a=OuterRef("pk"), then=origin_of("claim_b")),
-            default=origin_of("claim_a"),
-            output_field=CharField(),
-        )
-        origins = (
-            links.annotate(partner_origin=partner_origin)
-            .exclude(partner_origin=OuterRef("origin"))
-            .annotate(n=_count("partner_origin", distinct=True))
-            .values("n")
-        )
-        return self.with_origin().annotate(
-            corroborating_reports=Coalesce(Subquery(links.annotate(n=_count("pk")).values("n")), 0),
-            independent_corroborations=Coalesce(Subquery(origins), 0),
-        )
-
-    def with_link_counts(self):
-        """Annotate `corroborations`, `contradictions` and `same_statements`: links by kind."""
-        from .models import Link
-
-        def count(kind):
-            links = Link.objects.filter(kind=kind).filter(
-                Q(claim_a=OuterRef("pk")) | Q(claim_b=OuterRef("pk"))
-            )
-            return Coalesce(Subquery(links.order_by().annotate(n=_count("pk")).values("n")), 0)
-
-        return self.annotate(
-            corroborations=count(Link.Kind.CORROBORATES),
-            contradictions=count(Link.Kind.CONTRADICTS),
-            same_statements=count(Link.Kind.SAME_STATEMENT),
-        )
-
     def for_admin(self):
         return self.select_related("speaker", "source__outlet")
+
+    def update(self, **kwargs):
+        """update(), keeping the evidence values of what it changes current."""
+        from .models import EVIDENCE_INPUTS
+
+        if not set(kwargs) & set(EVIDENCE_INPUTS):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            ids = list(self.values_list("pk", flat=True))
+            count = _update_exactly(self, ids, kwargs)
+            evidence.refresh(ids, using=self.db)
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        """delete(), keeping the evidence values of the claims they were linked to current."""
+        from .models import Link
+
+        with transaction.atomic(using=self.db):
+            ids = list(self.values_list("pk", flat=True))
+            partners = Link.objects.using(self.db).partners_of(ids)
+            result = self.model._base_manager.using(self.db).filter(pk__in=ids).delete()
+            evidence.refresh(partners - set(ids), using=self.db)
+        return result
+
+    delete.alters_data = True
 
     def relocate(self):
         """Re-run the quote-integrity check, e.g. after a source's text changed."""
@@ -194,23 +106,69 @@ class ClaimQuerySet(models.QuerySet):
         return len(claims)
 
 
-def _count(field, distinct=False):
-    """COUNT as a plain function, so that a subquery counts all its rows without GROUP BY."""
-    template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
-    return Func(F(field), template=template, output_field=IntegerField())
+def _update_exactly(queryset, ids, values):
+    """Update the rows `ids` (read once) and no others: a filter could match others by now."""
+    rows = queryset.model._base_manager.using(queryset.db).filter(pk__in=ids)
+    return rows.update(**values)
 
 
-# Stands for "none" where LEAST() must skip a missing value: SQLite's returns NULL
-# when any argument is NULL, PostgreSQL's skips NULLs.
-_NONE = Value(2**62, output_field=models.BigIntegerField())
+class SourceQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """update(), keeping the evidence values of the claims it changes current."""
+        from .models import LINEAGE_FIELDS
 
+        names = {name.removesuffix("_id") for name in kwargs}
+        if not names & set(LINEAGE_FIELDS):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            ids = list(self.values_list("pk", flat=True))
+            count = _update_exactly(self, ids, kwargs)
+            evidence.refresh_sources(ids, using=self.db)
+        return count
 
-def _min(field):
-    """MIN as a plain function, so that a subquery takes it over all its rows."""
-    return Func(F(field), template="MIN(%(expressions)s)", output_field=models.BigIntegerField())
+    update.alters_data = True
 
 
 class LinkQuerySet(models.QuerySet):
+    def partners_of(self, claim_ids):
+        """The ids of claims linked to any of `claim_ids`, those among them included."""
+        partners = set()
+        ids = list(claim_ids)
+        for start in range(0, len(ids), 2000):
+            batch = ids[start : start + 2000]
+            for pair in self.filter(Q(claim_a__in=batch) | Q(claim_b__in=batch)).values_list(
+                "claim_a_id", "claim_b_id"
+            ):
+                partners.update(pair)
+        return partners
+
+    def _ends(self):
+        """The ids of the claims at either end of these links."""
+        return {end for pair in self.values_list("claim_a_id", "claim_b_id") for end in pair}
+
+    def update(self, **kwargs):
+        """update(), keeping the evidence values of the claims at both ends current."""
+        with transaction.atomic(using=self.db):
+            ids = list(self.values_list("pk", flat=True))
+            ends = self.model.objects.using(self.db).filter(pk__in=ids)._ends()
+            count = _update_exactly(self, ids, kwargs)
+            ends |= self.model.objects.using(self.db).filter(pk__in=ids)._ends()
+            evidence.refresh(ends, using=self.db)
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        """delete(), keeping the evidence values of the claims at both ends current."""
+        with transaction.atomic(using=self.db):
+            ids = list(self.values_list("pk", flat=True))
+            ends = self.model.objects.using(self.db).filter(pk__in=ids)._ends()
+            result = self.model._base_manager.using(self.db).filter(pk__in=ids).delete()
+            evidence.refresh(ends, using=self.db)
+        return result
+
+    delete.alters_data = True
+
     def involving(self, claim):
         """Links with `claim` at either end: links are undirected."""
         return self.filter(Q(claim_a=claim) | Q(claim_b=claim))

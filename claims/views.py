@@ -4,13 +4,13 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
-from . import integrity
+from . import evidence, integrity
 from .counts import table_counts
 from .filters import ClaimFilter, facet_counts
-from .models import Claim, Link, Source, Speaker, Topic
+from .models import Claim, Link, Source, Speaker, Stance, Topic
 
 PAGE_SIZE = 50
 # A facet over more claims than this counts the first this-many (see facet_counts).
@@ -60,7 +60,7 @@ def paginate_rows(request, ordered, rows):
 def home(request):
     contested_ids = Link.objects.filter(kind=Link.Kind.CONTRADICTS).most_linked_claims(5)
     contested = sorted(
-        Claim.objects.for_list().with_link_counts().filter(pk__in=contested_ids),
+        Claim.objects.for_list().filter(pk__in=contested_ids),
         key=lambda claim: contested_ids.index(claim.pk),
     )
     counts = {
@@ -92,9 +92,7 @@ def claim_list(request):
     context = {"filters": filters}
     if not filters.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
-    # The per-claim link and origin subqueries run for this page's rows only.
-    rows = Claim.objects.for_list().with_corroboration().with_link_counts()
-    page, claims, page_error = paginate_rows(request, filters.qs, rows)
+    page, claims, page_error = paginate_rows(request, filters.qs, Claim.objects.for_list())
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
@@ -112,25 +110,67 @@ def claim_list(request):
 
 @reader
 def claim_detail(request, pk):
-    claim = get_object_or_404(Claim.objects.for_list().with_corroboration(), pk=pk)
-    links = Link.objects.involving(claim).select_related(
-        "claim_a__speaker", "claim_a__source__outlet", "claim_b__speaker", "claim_b__source__outlet"
-    )
+    claim = get_object_or_404(Claim.objects.for_list(), pk=pk)
+    related = "speaker", "source__outlet", "via"
+    statement = {
+        other.pk: other
+        for other in Claim.objects.filter(statement_key=claim.statement_key).select_related(
+            *related
+        )
+    }
+    statement[claim.pk] = claim
+    links = Link.objects.filter(
+        Q(claim_a__in=list(statement)) | Q(claim_b__in=list(statement))
+    ).select_related(*(f"{end}__{path}" for end in ("claim_a", "claim_b") for path in related))
     linked = {kind: [] for kind in Link.Kind}
+    notes = {}
     for link in links:
-        linked[link.kind].append((link, link.other(claim)))
+        inside, other = (
+            (link.claim_a, link.claim_b)
+            if link.claim_a_id in statement
+            else (link.claim_b, link.claim_a)
+        )
+        if other.pk in statement:
+            # A same-statement link inside the statement: its note tells what differs.
+            for end in (link.claim_a_id, link.claim_b_id):
+                if end != claim.pk and (end not in notes or claim.pk in link_ends(link)):
+                    notes[end] = link
+            continue
+        # Evidence for any report of the statement is evidence for this claim.
+        linked[link.kind].append((link, other, None if inside.pk == claim.pk else inside))
+    same = [
+        (notes.get(other.pk), other, None)
+        for other in sorted(statement.values(), key=lambda c: c.pk)
+        if other.pk != claim.pk
+    ]
+    corroborating = linked[Link.Kind.CORROBORATES]
+    keys = {claim.origin_key, claim.witness_key}
+    keys |= {other.witness_key for _, other, _ in corroborating}
+    keys |= {other.origin_key for other in statement.values()}
+    names = evidence.describe(keys)
     excerpt = None
     if claim.integrity == Claim.Integrity.LOCATED:
         excerpt = integrity.context_around(claim.source.full_text, claim.span_start, claim.span_end)
     context = {
         "claim": claim,
-        "corroborating": linked[Link.Kind.CORROBORATES],
+        "corroborating": corroborating,
         "contradicting": linked[Link.Kind.CONTRADICTS],
-        "same_statement": linked[Link.Kind.SAME_STATEMENT],
+        "same_statement": same,
+        "origin": names[claim.origin_key],
+        "witness": names[claim.witness_key],
+        "sources": sorted({names[other.origin_key] for other in statement.values()}),
+        "witnesses": sorted(
+            {names[other.witness_key] for _, other, _ in corroborating} - {names[claim.witness_key]}
+        ),
+        "definitions": evidence.DEFINITIONS,
         "excerpt": excerpt,
         "permalink": request.build_absolute_uri(claim.get_absolute_url()),
     }
     return render(request, "claims/claim_detail.html", context)
+
+
+def link_ends(link):
+    return (link.claim_a_id, link.claim_b_id)
 
 
 @reader
@@ -196,71 +236,136 @@ def source_detail(request, pk):
 
 @reader
 def topic_detail(request, slug):
-    topic = get_object_or_404(Topic, slug=slug)
+    topic = get_object_or_404(Topic.objects.prefetch_related("answer_subjects"), slug=slug)
+    answers = sorted(topic.answer_subjects.all(), key=lambda subject: subject.name)
     total = topic.claims.count()
-    # A research question is answered from a few reports; past TOPIC_CLAIMS the
-    # grid would be unreadable and the page slow, so it shows the first ones by
-    # date and says so, and the claim list takes the rest.
-    claims = list(
-        topic.claims.select_related("speaker", "source__outlet", "via")
-        .prefetch_related("subjects")
-        .with_origin()
-        .order_by(F("stated_on").asc(nulls_last=True), "id")[:TOPIC_CLAIMS]
+    # The answer is built from the claims that take a stance on the question about one
+    # of its answers: curated evidence, a few per answer. Past TOPIC_CLAIMS the page
+    # says so, and the claim list takes the rest.
+    stances = Stance.objects.filter(topic=topic)
+    evidence_claims = list(
+        Claim.objects.filter(stances__topic=topic, subjects__in=answers)
+        .distinct()
+        .select_related("speaker", "source__outlet", "source__derived_from", "via")
+        .prefetch_related(
+            "subjects", Prefetch("stances", queryset=stances, to_attr="topic_stances")
+        )
+        .order_by(F("stated_on").asc(nulls_last=True), "id")[: TOPIC_CLAIMS + 1]
     )
+    capped = len(evidence_claims) > TOPIC_CLAIMS
+    evidence_claims = evidence_claims[:TOPIC_CLAIMS]
+    keys = {claim.statement_key for claim in evidence_claims}
     contradictions = list(
         Link.objects.filter(kind=Link.Kind.CONTRADICTS)
-        .filter(Q(claim_a__in=claims) | Q(claim_b__in=claims))
+        .filter(Q(claim_a__statement_key__in=keys) | Q(claim_b__statement_key__in=keys))
         .select_related(
-            "claim_a__speaker", "claim_a__source", "claim_b__speaker", "claim_b__source"
+            *(f"{end}__{path}" for end in ("claim_a", "claim_b") for path in ("speaker", "source"))
         )
     )
-    return render(
-        request,
-        "claims/topic_detail.html",
-        {"topic": topic, "total": total, **answer(claims, contradictions)},
+    findings = answer(answers, evidence_claims, contradictions)
+    names = evidence.describe(
+        {key for finding in findings for key in finding["witness_keys"] | finding["origin_keys"]}
     )
-
-
-def answer(claims, contradictions):
-    """A topic's answer: its claims grouped by subject, and a subject-by-source grid."""
-    disputed = {}
-    for link in contradictions:
-        disputed.setdefault(link.claim_a_id, []).append((link, link.claim_b))
-        disputed.setdefault(link.claim_b_id, []).append((link, link.claim_a))
+    for finding in findings:
+        finding["witnesses"] = sorted(names[key] for key in finding["witness_keys"])
+        finding["sources"] = sorted(names[key] for key in finding["origin_keys"])
     sources = sorted(
-        {claim.source for claim in claims},
-        key=lambda s: (s.published_on is None, s.published_on or datetime.date.min, s.pk),
+        {claim.source for claim in evidence_claims},
+        # By date, and an original before the sources that copy it.
+        key=lambda s: (
+            s.published_on is None,
+            s.published_on or datetime.date.min,
+            s.derived_from_id is not None,
+            s.title,
+        ),
     )
-    groups = {}
-    for claim in claims:
-        for subject in claim.subjects.all() or [None]:
-            groups.setdefault(subject, []).append(claim)
-    rows = []
-    for subject, group in sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0]))):
-        cells = []
-        for source in sources:
-            in_source = [claim for claim in group if claim.source_id == source.pk]
-            if not in_source:
-                state = "silent"
-            elif any(claim.pk in disputed for claim in in_source):
-                state = "contradicts"
-            else:
-                state = "asserts"
-            cells.append({"source": source, "state": state, "claims": in_source})
-        # A link with both ends in the group is one contradiction, not two.
-        against = {}
-        for claim in group:
-            for link, other in disputed.get(claim.pk, []):
-                against.setdefault(link.pk, (link, other))
-        against = list(against.values())
-        rows.append(
+    grid = [
+        {
+            "finding": finding,
+            "cells": [
+                [
+                    (claim, stance)
+                    for claim, stance in finding["cells"]
+                    if claim.source_id == source.pk
+                ]
+                for source in sources
+            ],
+        }
+        for finding in findings
+    ]
+    context = {
+        "topic": topic,
+        "total": total,
+        "claims": (
+            []
+            if answers
+            else topic.claims.for_list().order_by(F("stated_on").asc(nulls_last=True), "id")[
+                :PAGE_SIZE
+            ]
+        ),
+        "findings": findings,
+        "grid": grid,
+        "sources": sources,
+        "evidence_count": len(evidence_claims),
+        "capped": capped,
+        "definitions": evidence.DEFINITIONS,
+    }
+    return render(request, "claims/topic_detail.html", context)
+
+
+def answer(answers, claims, contradictions):
+    """For each answer subject: its supporting and disputing claims, counts and verdict.
+
+    A claim supports (or disputes) an answer when it takes that stance on the topic and
+    is about that subject. A contradicts link to any report of a supporting claim's
+    statement disputes it too. Counts read the stored evidence values.
+    """
+    against = {}
+    for link in contradictions:
+        for end, other in ((link.claim_a, link.claim_b), (link.claim_b, link.claim_a)):
+            against.setdefault(end.statement_key, []).append((link, other))
+    findings = []
+    for subject in answers:
+        cells, supporting, disputing = [], [], []
+        for claim in claims:
+            if subject not in claim.subjects.all():
+                continue
+            stance = claim.topic_stances[0].stance if claim.topic_stances else ""
+            cells.append((claim, stance))
+            if stance == Stance.Kind.SUPPORTS:
+                supporting.append(claim)
+            elif stance == Stance.Kind.DISPUTES:
+                disputing.append((None, claim))
+        seen = {claim.pk for _, claim in disputing}
+        for claim in supporting:
+            for link, other in against.get(claim.statement_key, []):
+                if other.pk not in seen and other.statement_key != claim.statement_key:
+                    seen.add(other.pk)
+                    disputing.append((link, other))
+        witness_keys = {claim.witness_key for claim in supporting}
+        dated = [claim for claim in supporting if claim.source.published_on]
+        first = min(dated, key=lambda claim: claim.source.published_on, default=None)
+        findings.append(
             {
                 "subject": subject,
-                "claims": group,
+                "supporting": supporting,
+                "disputing": disputing,
                 "cells": cells,
-                "reports": len(group),
-                "origins": len({claim.origin for claim in group}),
-                "contradicted_by": against,
+                "witness_keys": witness_keys,
+                "origin_keys": {claim.origin_key for claim in supporting},
+                "first_reported": first.source.published_on_display if first else None,
+                "verdict": _verdict(len(supporting), len(witness_keys), len(disputing)),
             }
         )
-    return {"sources": sources, "rows": rows, "claim_count": len(claims)}
+    return findings
+
+
+def _verdict(reports, witnesses, disputes):
+    """The answer for one subject in plain words."""
+    if not reports:
+        return "disputed, and no report supports it" if disputes else "not reported"
+    if disputes:
+        return "disputed"
+    if witnesses >= 2:
+        return "yes"
+    return "reported by a single witness, not independently corroborated"

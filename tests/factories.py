@@ -66,7 +66,12 @@ class ClaimFactory(factory.django.DjangoModelFactory):
 
     text = factory.Sequence(lambda n: f"Statement number {n} was made.")
     kind = Claim.Kind.PARAPHRASE
-    speaker = factory.SubFactory(SpeakerFactory)
+    # A source's own assertion has no speaker: the source asserts it.
+    speaker = factory.Maybe(
+        factory.LazyAttribute(lambda claim: claim.kind != Claim.Kind.ASSERTION),
+        yes_declaration=factory.SubFactory(SpeakerFactory),
+        no_declaration=None,
+    )
     source = factory.SubFactory(SourceFactory)
     stated_on = datetime.date(2024, 10, 4)
     stated_on_precision = DatePrecision.DAY

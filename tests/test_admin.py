@@ -1,13 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from claims.models import Claim, Link, Source
+from claims.models import Claim, Link, Source, Stance
 from tests.factories import (
     ClaimFactory,
     LinkFactory,
     OutletFactory,
     SourceFactory,
     SpeakerFactory,
+    SubjectFactory,
     TopicFactory,
 )
 
@@ -24,7 +25,7 @@ def management_form(prefix, total=0, initial=0):
 
 
 def claim_form(claim=None, **fields):
-    """The POST data of the claim change form, with no link rows."""
+    """The POST data of the claim change form, with no stance or link rows."""
     data = {
         "text": "",
         "kind": Claim.Kind.QUOTE,
@@ -35,6 +36,7 @@ def claim_form(claim=None, **fields):
         "context": "",
         "stated_on": "",
         "stated_on_precision": "unknown",
+        **management_form("stances"),
         **management_form("links_as_a"),
         **management_form("links_as_b"),
     }
@@ -78,6 +80,59 @@ def test_editor_adds_a_source_with_a_claim_inline(editor_client):
     assert claim.integrity == Claim.Integrity.LOCATED
 
 
+def source_form(**fields):
+    """The POST data of the source add form, with no claim rows."""
+    return {
+        "title": "A rewrite",
+        "kind": Source.Kind.ANALYSIS,
+        "outlet": "",
+        "authors": "",
+        "url": "",
+        "derived_from": "",
+        "derivation": "",
+        "wire": "",
+        "published_on": "2024-10-04",
+        "published_on_precision": "day",
+        "language": "en",
+        **management_form("claims"),
+        **fields,
+    }
+
+
+def test_editor_records_what_a_source_derives_from_and_its_claims_count_once(editor_client):
+    original = SourceFactory(outlet=OutletFactory(name="The Moscow Times"))
+    response = editor_client.post(
+        reverse("admin:claims_source_add"),
+        source_form(
+            outlet=OutletFactory(name="A blog").pk,
+            derived_from=original.pk,
+            derivation=Source.Derivation.REWRITES,
+            **management_form("claims", total=1),
+            **{
+                "claims-0-text": "Beijing was first.",
+                "claims-0-kind": Claim.Kind.ASSERTION,
+                "claims-0-stated_on_precision": "unknown",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    rewrite = Source.objects.exclude(pk=original.pk).get()
+    assert (rewrite.derived_from, rewrite.derivation) == (original, "rewrites")
+    claim = rewrite.claims.get()
+    body = editor_client.get(claim.get_absolute_url()).content.decode()
+    # A rewrite's report comes from where its lineage starts, not from the blog.
+    assert "<strong>1 independent source</strong>: <bdi>The Moscow Times</bdi>." in body
+
+
+def test_a_derivation_without_its_source_shows_an_error_in_the_admin(editor_client):
+    response = editor_client.post(
+        reverse("admin:claims_source_add"), source_form(derivation=Source.Derivation.TRANSLATES)
+    )
+    assert response.status_code == 200
+    assert "Say how the source derives from the other" in response.content.decode()
+    assert not Source.objects.exists()
+
+
 def test_editor_adds_a_claim_and_a_link_from_it(editor_client):
     other = ClaimFactory()
     source = SourceFactory(full_text="")
@@ -86,7 +141,6 @@ def test_editor_adds_a_claim_and_a_link_from_it(editor_client):
         claim_form(
             text="China accepted a Taliban-appointed ambassador.",
             kind=Claim.Kind.ASSERTION,
-            speaker=SpeakerFactory().pk,
             source=source.pk,
             topics=[TopicFactory().pk],
             **management_form("links_as_a", total=1),
@@ -99,9 +153,63 @@ def test_editor_adds_a_claim_and_a_link_from_it(editor_client):
     )
     assert response.status_code == 302
     claim = Claim.objects.exclude(pk=other.pk).get()
+    assert claim.speaker is None
     link = Link.objects.get()
     assert (link.claim_a, link.claim_b) == (claim, other)
     assert link.created_by.username.startswith("user")
+    # The link is evidence at once, on both ends.
+    other.refresh_from_db()
+    assert (claim.corroborating_ids, other.corroborating_ids) == (str(other.pk), str(claim.pk))
+
+
+SPEAKER_MATCHES_KIND = (
+    "A quote or a paraphrase needs its speaker; the source&#x27;s own assertion has none "
+    "(the source asserts it)."
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "with_speaker"),
+    [(Claim.Kind.QUOTE, False), (Claim.Kind.PARAPHRASE, False), (Claim.Kind.ASSERTION, True)],
+)
+def test_speaker_must_match_the_kind_of_claim_in_the_admin(editor_client, kind, with_speaker):
+    response = editor_client.post(
+        reverse("admin:claims_claim_add"),
+        claim_form(
+            text="China accepted a Taliban-appointed ambassador.",
+            kind=kind,
+            speaker=SpeakerFactory().pk if with_speaker else "",
+            source=SourceFactory().pk,
+        ),
+    )
+    assert response.status_code == 200
+    assert SPEAKER_MATCHES_KIND in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_editor_records_a_claims_stance_on_a_question(editor_client):
+    claim = ClaimFactory(kind=Claim.Kind.ASSERTION)
+    topic = TopicFactory(title="Which states accepted envoys?")
+    topic.answer_subjects.add(SubjectFactory(name="China"))
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    form = editor_client.get(url).content.decode()
+    assert form.index('id="stances-group"') < form.index('id="links_as_a-group"')
+    response = editor_client.post(
+        url,
+        claim_form(
+            text=claim.text,
+            kind=claim.kind,
+            source=claim.source.pk,
+            stated_on="2024-10-04",
+            stated_on_precision="day",
+            **management_form("stances", total=1),
+            **{"stances-0-topic": topic.pk, "stances-0-stance": Stance.Kind.SUPPORTS},
+        ),
+    )
+    assert response.status_code == 302
+    stance = Stance.objects.get()
+    assert (stance.claim, stance.topic, stance.stance) == (claim, topic, "supports")
+    assert list(claim.topics.all()) == [topic]  # a stance on a question files the claim under it
 
 
 def test_editor_adds_a_link_in_the_link_admin(editor_client):

@@ -37,7 +37,8 @@ on_postgresql = pytest.mark.skipif(
 HEADER = (
     "id,permalink,text,kind,speaker,speaker_role,stated_on,stated_on_precision,context,"
     "source_id,source_title,outlet,source_url,source_published_on,via,topics,subjects,"
-    "corroborating_ids,contradicting_ids,independent_corroborations\r\n"
+    "corroborating_ids,contradicting_ids,independent_corroborations,statement_id,"
+    "independent_sources\r\n"
 )
 HOSTILE = ['=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1:A2)", "\tx", "\rx"]
 SCRIPTS = [
@@ -119,7 +120,6 @@ def small():
     china = ClaimFactory(
         text="China accepted a Taliban-appointed ambassador first.",
         kind=Claim.Kind.ASSERTION,
-        speaker=SpeakerFactory(name="Sergey Lavrov", slug="sergey-lavrov"),
         source=report,
         stated_on=datetime.date(2024, 10, 1),
         stated_on_precision=DatePrecision.MONTH,
@@ -163,13 +163,14 @@ def test_claims_export_is_the_exact_csv_of_the_list(client, small):
         'presidential envoy,2024-10-04,day,"Moscow Format consultations, Moscow",'
         f"{report.pk},Russia to delist the Taliban,The Moscow Times,https://example.org/delist,"
         "2024-10-04,TASS,Delisting; Which states accepted envoys?,China; United Arab Emirates,"
-        f"{china.pk},{denial.pk},1\r\n"
+        f"{china.pk},{denial.pk},1,{decision.pk},1\r\n"
         f"{china.pk},{url}/{china.pk}/,China accepted a Taliban-appointed ambassador first.,"
-        f"assertion,Sergey Lavrov,,2024-10,month,,{report.pk},Russia to delist the Taliban,"
+        f"assertion,,,2024-10,month,,{report.pk},Russia to delist the Taliban,"
         "The Moscow Times,https://example.org/delist,2024-10-04,,Which states accepted envoys?,"
-        f",{decision.pk},,1\r\n"
+        f",{decision.pk},,1,{china.pk},1\r\n"
         f'{denial.pk},{url}/{denial.pk}/,"No decision\nhas been taken.",paraphrase,'
-        f"Unnamed official,,,unknown,,{denial.source_id},Notes,,,,,,,,{decision.pk},0\r\n"
+        f"Unnamed official,,,unknown,,{denial.source_id},Notes,,,,,,,,{decision.pk},0,"
+        f"{denial.pk},1\r\n"
     )
 
 
@@ -184,6 +185,35 @@ def test_header_lists_the_documented_columns_in_order(client, db):
     body = body_of(client.get("/claims/export.csv"))
     assert body.decode() == HEADER
     assert HEADER.strip().split(",") == export.CLAIM_COLUMNS
+
+
+def test_evidence_columns_count_witnesses_and_the_statements_sources(client):
+    tass, times = OutletFactory(name="TASS"), OutletFactory(name="The Moscow Times")
+    first = ClaimFactory(source=SourceFactory(outlet=times))
+    relayed = ClaimFactory(via=tass)
+    copy = ClaimFactory(
+        source=SourceFactory(derived_from=first.source, derivation="republishes"), via=None
+    )
+    for report in (relayed, copy):
+        LinkFactory(claim_a=first, claim_b=report, kind=Link.Kind.SAME_STATEMENT)
+    lavrov = SpeakerFactory(name="Sergey Lavrov")
+    agreeing = [ClaimFactory(speaker=lavrov), ClaimFactory(speaker=lavrov)]
+    for other in agreeing:
+        LinkFactory(claim_a=relayed, claim_b=other)
+    header, *rows = rows_of(body_of(client.get("/claims/export.csv?sort=oldest")))
+    cells = {int(row[0]): dict(zip(header, row, strict=True)) for row in rows}
+    evidence = ["corroborating_ids", "independent_corroborations", "statement_id"]
+    evidence.append("independent_sources")
+    # A relay and a copy of one report: three reports, two sources (The Moscow Times, TASS);
+    # one speaker corroborating twice is one witness, for every report of the statement.
+    joined = "; ".join(str(other.pk) for other in agreeing)
+    assert {pk: [cells[pk][name] for name in evidence] for pk in cells} == {
+        first.pk: ["", "1", str(first.pk), "2"],
+        relayed.pk: [joined, "1", str(first.pk), "2"],
+        copy.pk: ["", "1", str(first.pk), "2"],
+        agreeing[0].pk: [str(relayed.pk), "1", str(agreeing[0].pk), "1"],
+        agreeing[1].pk: [str(relayed.pk), "1", str(agreeing[1].pk), "1"],
+    }
 
 
 def test_export_streams_and_is_named_for_what_and_when(client, small):
@@ -421,9 +451,12 @@ def test_copy_and_python_write_the_same_bytes_for_the_seed_corpus(rf, query):
     assert rows_of(copied) == pandas_rows(copied)
     links = export.links_among(claims)
     assert links_csv(links, use_copy=True) == links_csv(links, use_copy=False)
-    counts = [row[-1] for row in rows_of(copied)[1:]]
+    header, *rows = rows_of(copied)
     if not query:
-        assert set(counts) > {"0", "1"}  # the comparison covers real independence counts
+        # The comparison covers real evidence values.
+        for column in ("independent_corroborations", "independent_sources"):
+            counts = {row[header.index(column)] for row in rows}
+            assert len(counts) > 1, column
 
 
 @on_postgresql

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count, F
 from django.db.models.functions import Greatest, Least
 
-from claims import dates, integrity
+from claims import dates, evidence, integrity
 from claims.models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_generated_rows_pass_every_constraint_and_validation():
 
 
 def test_generated_data_varies_like_real_data():
-    generate(claims=400, links=400, seed=3)
+    generate(claims=800, links=400, seed=3)
     claims = Claim.objects.all()
     assert set(claims.values_list("kind", flat=True)) == set(Claim.Kind.values)
     assert set(claims.values_list("stated_on_precision", flat=True)) == {
@@ -79,6 +79,21 @@ def test_generated_data_varies_like_real_data():
     assert Source.objects.exclude(full_text="").count() == Source.objects.count()
     per_source = Source.objects.annotate(n=Count("claims")).values_list("n", flat=True)
     assert min(per_source) >= 1 and max(per_source) > 1
+    # Lineage as news has it: copies of earlier sources, and agency copy.
+    assert set(Source.objects.exclude(derivation="").values_list("derivation", flat=True)) == set(
+        Source.Derivation.values
+    )
+    assert Source.objects.exclude(wire=None).exists()
+    assert not claims.filter(kind="assertion").exclude(speaker=None).exists()
+
+
+def test_generated_claims_carry_their_true_evidence_values():
+    generate(claims=300, links=600, seed=5)
+    assert evidence.verify() == []
+    claims = Claim.objects.all()
+    assert claims.filter(statement_reports__gt=1).exists()
+    assert claims.filter(independent_witnesses__gt=0).exists()
+    assert claims.filter(contradicting_reports__gt=0).exists()
 
 
 def test_generated_links_are_of_every_kind_never_to_self_and_never_twice():
@@ -106,7 +121,7 @@ def test_a_second_run_adds_claims_and_reuses_outlets_speakers_and_topics():
     # New rows after the generated ones get fresh ids.
     claim = Claim.objects.create(
         text="Later.",
-        kind="assertion",
+        kind="paraphrase",
         speaker=Speaker.objects.first(),
         source=Source.objects.first(),
     )

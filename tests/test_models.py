@@ -96,11 +96,45 @@ def test_claim_dated_within_its_sources_month_is_accepted():
     claim.full_clean()
 
 
-def test_claim_needs_a_source_and_a_speaker():
-    claim = Claim(text="Something was said.", kind=Claim.Kind.QUOTE)
+def test_claim_needs_a_source():
+    claim = Claim(text="Something was said.", kind=Claim.Kind.ASSERTION)
     with pytest.raises(ValidationError) as error:
         claim.full_clean()
-    assert {"source", "speaker"} <= set(error.value.message_dict)
+    assert set(error.value.message_dict) == {"source"}
+
+
+SPEAKER_MATCHES_KIND = (
+    "A quote or a paraphrase needs its speaker; the source's own assertion has none "
+    "(the source asserts it)."
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "with_speaker"),
+    [(Claim.Kind.QUOTE, False), (Claim.Kind.PARAPHRASE, False), (Claim.Kind.ASSERTION, True)],
+    ids=["quote without speaker", "paraphrase without speaker", "assertion with speaker"],
+)
+def test_speaker_must_match_the_kind_of_claim(kind, with_speaker):
+    claim = ClaimFactory.build(
+        kind=kind, source=SourceFactory(), speaker=SpeakerFactory() if with_speaker else None
+    )
+    with pytest.raises(ValidationError) as error:
+        claim.full_clean()
+    assert messages(error.value) == SPEAKER_MATCHES_KIND
+    with pytest.raises(IntegrityError), transaction.atomic():
+        claim.save()
+    assert not Claim.objects.exists()
+
+
+def test_a_sources_own_assertion_is_asserted_by_the_source():
+    source = SourceFactory(authors="Ruchi Kumar", outlet__name="The Moscow Times")
+    claim = ClaimFactory.build(kind=Claim.Kind.ASSERTION, source=source)
+    claim.full_clean()
+    claim.save()
+    assert claim.speaker is None
+    assert claim.asserted_by == "Ruchi Kumar (The Moscow Times)"
+    quote = ClaimFactory(kind=Claim.Kind.QUOTE, source=source)
+    assert quote.asserted_by == quote.speaker.name
 
 
 def test_partial_date_is_stored_as_the_start_of_its_period():

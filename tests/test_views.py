@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -7,7 +8,7 @@ from django.urls import reverse
 from claims import counts, views
 from claims.dates import DatePrecision
 from claims.importers import load_corpus
-from claims.models import Claim, Link, Source
+from claims.models import Claim, Link, Source, Stance
 from tests.factories import (
     ClaimFactory,
     LinkFactory,
@@ -25,6 +26,11 @@ pytestmark = pytest.mark.django_db
 
 def listed_ids(response):
     return [claim.pk for claim in response.context["claims"]]
+
+
+def supports(claim, topic, stance=Stance.Kind.SUPPORTS):
+    Stance.objects.create(claim=claim, topic=topic, stance=stance)
+    return claim
 
 
 @pytest.fixture
@@ -53,7 +59,6 @@ def corpus():
         "china": ClaimFactory(
             text="Beijing accepted a Taliban-appointed ambassador first.",
             kind=Claim.Kind.ASSERTION,
-            speaker=lavrov,
             source=october,
             stated_on=datetime.date(2024, 10, 1),
             stated_on_precision=DatePrecision.MONTH,
@@ -83,7 +88,7 @@ def corpus():
     [
         ({"q": "principal decision"}, ["decision"]),
         ({"q": "Kabulov"}, ["decision"]),
-        ({"speaker": "sergey-lavrov"}, ["china", "sanctions"]),
+        ({"speaker": "sergey-lavrov"}, ["sanctions"]),
         ({"outlet": "the-moscow-times"}, ["decision", "china"]),
         ({"via": "tass"}, ["decision"]),
         ({"topic": "envoys"}, ["china"]),
@@ -94,7 +99,7 @@ def corpus():
         ({"has": "contradiction"}, ["decision", "sanctions"]),
         ({"has": "corroboration"}, ["decision", "china"]),
         ({"speaker": "sergey-lavrov", "has": "contradiction"}, ["sanctions"]),
-        ({"speaker": "sergey-lavrov", "stated_after": "2024-06-01", "topic": "envoys"}, ["china"]),
+        ({"outlet": "the-moscow-times", "stated_before": "2024-10-02"}, ["china"]),
         ({"sort": "oldest"}, ["sanctions", "china", "decision"]),
     ],
 )
@@ -173,9 +178,8 @@ def test_the_selected_facet_value_is_marked_current_and_removes_itself(client, c
 def test_facet_counts_reflect_the_other_filters(client, corpus):
     response = client.get(reverse("claims:claim_list"), {"speaker": "sergey-lavrov"})
     facets = response.context["facets"]
-    assert ("paraphrase", "paraphrase (reported speech)", 1) in facets["kind"]
-    assert ("assertion", "the source's own assertion", 1) in facets["kind"]
-    assert ("quote", "direct quote", 1) not in facets["kind"]
+    # The source's own assertion has no speaker: it is nobody's claim but the source's.
+    assert facets["kind"] == [("paraphrase", "paraphrase (reported speech)", 1)]
     # The speaker facet ignores the speaker filter itself, so the researcher can switch.
     assert {label for _, label, _ in facets["speaker"]} == {"Zamir Kabulov", "Sergey Lavrov"}
 
@@ -224,7 +228,10 @@ def test_speaker_list_paginates_in_name_order_with_claim_counts(client):
         (DatePrecision.DAY, "4 October 2024"),
         (DatePrecision.MONTH, "October 2024"),
         (DatePrecision.YEAR, "2024"),
-        (DatePrecision.UNKNOWN, "date unknown"),
+        (
+            DatePrecision.UNKNOWN,
+            "not stated; on or before October 2024, when the source was published",
+        ),
     ],
 )
 def test_claim_page_shows_the_date_at_its_precision(client, precision, shown):
@@ -257,27 +264,96 @@ def test_claim_page_shows_links_of_every_kind_from_both_ends(client, kind):
         assert f"Why: {kind.label}." in body
 
 
-def test_independence_counts_shared_via_and_same_statement_as_one_origin(client):
-    tass = OutletFactory(name="TASS")
-    claim = ClaimFactory()
-    via_tass = [ClaimFactory(via=tass), ClaimFactory(via=tass)]
-    copied, copy = ClaimFactory(), ClaimFactory()
-    LinkFactory(claim_a=copied, claim_b=copy, kind=Link.Kind.SAME_STATEMENT)
-    independent = ClaimFactory()
-    for other in [*via_tass, copied, copy, independent]:
-        LinkFactory(claim_a=claim, claim_b=other, kind=Link.Kind.CORROBORATES)
-    response = client.get(claim.get_absolute_url())
-    assert response.context["claim"].corroborating_reports == 5
-    assert response.context["claim"].independent_corroborations == 3
-    assert "Corroborated by 5 reports from 3 independent origins." in response.content.decode()
+def test_claim_page_counts_each_origin_of_its_statement_once(client):
+    times, tass = OutletFactory(name="The Moscow Times"), OutletFactory(name="TASS")
+    claim = ClaimFactory(source=SourceFactory(outlet=times))
+    relayed = [ClaimFactory(via=tass), ClaimFactory(via=tass)]
+    rewrite = ClaimFactory(
+        source=SourceFactory(derived_from=claim.source, derivation=Source.Derivation.REWRITES)
+    )
+    for other in [*relayed, rewrite]:
+        LinkFactory(claim_a=claim, claim_b=other, kind=Link.Kind.SAME_STATEMENT)
+    # Two relays of TASS are one source; a rewrite of the Moscow Times report is not a new one.
+    for report in (claim, rewrite):
+        body = client.get(report.get_absolute_url()).content.decode()
+        assert (
+            '<dd id="reported-by"><strong>2 independent sources</strong> among 4 reports of this '
+            "statement: <bdi>TASS</bdi>; <bdi>The Moscow Times</bdi>."
+        ) in body
 
 
-def test_reports_from_the_claims_own_origin_do_not_count_as_independent(client):
-    tass = OutletFactory(name="TASS")
-    claim = ClaimFactory(via=tass)
-    LinkFactory(claim_a=claim, claim_b=ClaimFactory(via=tass), kind=Link.Kind.CORROBORATES)
-    response = client.get(claim.get_absolute_url())
-    assert "Corroborated by 1 report from 0 independent origins." in response.content.decode()
+def test_a_report_told_by_one_source_is_reported_by_one(client):
+    body = client.get(ClaimFactory().get_absolute_url()).content.decode()
+    assert '<dd id="reported-by"><strong>1 independent source</strong>: <bdi>Outlet' in body
+    assert "<strong>0 independent witnesses</strong> (no corroborating claim yet)." in body
+
+
+def test_claim_page_counts_each_witness_of_its_corroboration_once(client):
+    lavrov = SpeakerFactory(name="Sergey Lavrov")
+    claim, report = ClaimFactory(), ClaimFactory()  # two reports of one statement
+    LinkFactory(claim_a=claim, claim_b=report, kind=Link.Kind.SAME_STATEMENT)
+    opinion = SourceFactory(authors="Ruchi Kumar")
+    rewrite = SourceFactory(
+        authors="Someone Else", derived_from=opinion, derivation=Source.Derivation.REWRITES
+    )
+    by_claims_speaker = ClaimFactory(speaker=claim.speaker)
+    for other in [
+        ClaimFactory(speaker=lavrov),
+        ClaimFactory(speaker=lavrov),
+        by_claims_speaker,
+        ClaimFactory(kind=Claim.Kind.ASSERTION, source=opinion),
+    ]:
+        LinkFactory(claim_a=claim, claim_b=other)
+    # Corroborating the other report corroborates this claim; a rewrite is its original's.
+    through = ClaimFactory(kind=Claim.Kind.ASSERTION, source=rewrite)
+    LinkFactory(claim_a=report, claim_b=through)
+    body = client.get(claim.get_absolute_url()).content.decode()
+    assert (
+        "<strong>2 independent witnesses</strong> among 5 corroborating claims: "
+        f'<bdi>Ruchi Kumar</bdi>; <a href="{lavrov.get_absolute_url()}"><bdi>Sergey Lavrov</bdi>'
+        "</a>."
+    ) in body
+    assert (
+        f'This claim’s own witness: <a href="{claim.speaker.get_absolute_url()}">'
+        f"<bdi>{claim.speaker.name}</bdi></a>."
+    ) in body
+    assert (
+        f'Linked to <a href="{report.get_absolute_url()}">#{report.pk}</a>, another report of '
+        "this statement."
+    ) in body
+    # The other report has another witness: the claim's speaker counts for it.
+    other_body = client.get(report.get_absolute_url()).content.decode()
+    assert "<strong>3 independent witnesses</strong> among 5 corroborating claims" in other_body
+    listed = client.get(reverse("claims:claim_list")).content.decode()
+    assert "corroborated by 2 independent witnesses</span>" in listed
+
+
+def asserted_by(body):
+    """What the claim page's "Asserted by" entry names, its wording around it aside."""
+    found = re.search(r'<dt>Asserted by</dt>\s*<dd id="asserted-by">[^<]*<bdi>([^<]*)</bdi>', body)
+    return found and found.group(1)
+
+
+def test_an_assertion_is_the_sources_own_in_the_list_the_page_and_the_citation(client):
+    source = SourceFactory(
+        title="Opinion", authors="Ruchi Kumar", outlet=OutletFactory(name="The Moscow Times")
+    )
+    claim = ClaimFactory(kind=Claim.Kind.ASSERTION, source=source, text="Beijing was first.")
+    assert claim.speaker is None
+    listed = client.get(reverse("claims:claim_list")).content.decode()
+    assert "the source’s own assertion, by <bdi>Ruchi Kumar (The Moscow Times)</bdi>" in listed
+    body = client.get(claim.get_absolute_url()).content.decode()
+    assert "<dt>Speaker</dt>" not in body
+    assert asserted_by(body) == "Ruchi Kumar (The Moscow Times)"
+    assert (
+        '<textarea id="citation" readonly>Ruchi Kumar (The Moscow Times), 4 October 2024'
+    ) in body
+    anonymous = ClaimFactory(kind=Claim.Kind.ASSERTION, source=SourceFactory(outlet=None))
+    body = client.get(anonymous.get_absolute_url()).content.decode()
+    assert asserted_by(body) == "an unattributed source (author and publisher not stated)"
+    assert '<textarea id="citation" readonly>An unattributed source (author and publisher' in body
+    quote = client.get(ClaimFactory(kind=Claim.Kind.QUOTE).get_absolute_url()).content.decode()
+    assert "<dt>Speaker</dt>" in quote and asserted_by(quote) is None
 
 
 def test_claim_page_shows_the_text_in_its_sources_context(client):
@@ -308,10 +384,13 @@ def test_source_page_marks_every_claims_span_and_links_it(client):
 
 
 def test_speaker_page_lists_claims_in_date_order_with_aliases(client, corpus):
-    lavrov = corpus["china"].speaker
+    lavrov = corpus["sanctions"].speaker
     SpeakerAliasFactory(speaker=lavrov, name="Lavrov")
+    undated = ClaimFactory(speaker=lavrov, stated_on=None, stated_on_precision="unknown")
+    later = ClaimFactory(speaker=lavrov, stated_on=datetime.date(2024, 10, 2))
     response = client.get(lavrov.get_absolute_url())
-    assert listed_ids(response) == [corpus["sanctions"].pk, corpus["china"].pk]
+    # The source's own assertion in his source is not his: the speaker page leaves it out.
+    assert listed_ids(response) == [corpus["sanctions"].pk, later.pk, undated.pk]
     body = response.content.decode()
     assert "Lavrov</bdi>" in body
     assert "/claims/?speaker=sergey-lavrov" in body
@@ -320,56 +399,178 @@ def test_speaker_page_lists_claims_in_date_order_with_aliases(client, corpus):
 def test_topic_page_answers_the_envoy_question_from_the_seed(client):
     load_corpus()
     response = client.get(reverse("claims:topic_detail", args=["taliban-envoys"]))
-    rows = {str(row["subject"]): row for row in response.context["rows"]}
-    assert {"China", "United Arab Emirates", "Uzbekistan"} <= set(rows)
-    china = rows["China"]
-    # seed-002 copies seed-000's wording: three reports, two independent origins.
-    assert (china["reports"], china["origins"]) == (3, 2)
-    assert [cell["state"] for cell in rows["Uzbekistan"]["cells"]].count("silent") == 2
-    assert "asserts" in [cell["state"] for cell in rows["Uzbekistan"]["cells"]]
+    findings = {str(finding["subject"]): finding for finding in response.context["findings"]}
+    assert {
+        name: (len(finding["witnesses"]), finding["disputing"])
+        for name, finding in findings.items()
+    } == {"China": (2, []), "United Arab Emirates": (2, []), "Uzbekistan": (1, [])}
+    # seed-002 rewrites seed-000: three reports of China, from two independent sources.
+    china = findings["China"]
+    assert (len(china["supporting"]), len(china["sources"])) == (3, 2)
+    html = response.content.decode()
+    assert "<strong><bdi>China</bdi>: yes.</strong>" in html
+    assert "<strong><bdi>United Arab Emirates</bdi>: yes.</strong>" in html
+    assert (
+        "<strong><bdi>Uzbekistan</bdi>: reported by a single witness, not independently "
+        "corroborated.</strong>"
+    ) in html
+    assert re.findall(r'<span class="witness-count">([^<]*)</span>', html) == [
+        "2 independent witnesses",
+        "2 independent witnesses",
+        "1 independent witness",
+    ]
+    assert html.count("nothing disputes it.") == 3
+    uzbekistan = next(
+        row for row in response.context["grid"] if row["finding"] is findings["Uzbekistan"]
+    )
+    assert [len(cell) for cell in uzbekistan["cells"]].count(0) == 2  # two sources say nothing
+
+
+@pytest.fixture
+def question():
+    """A question with four answers: corroborated, from one witness, disputed, unreported."""
+    topic = TopicFactory(title="Which states accepted envoys?", slug="accepted-envoys")
+    china, oman, qatar, uae = (
+        SubjectFactory(name=name, slug=name.lower().replace(" ", "-"))
+        for name in ("China", "Oman", "Qatar", "United Arab Emirates")
+    )
+    topic.answer_subjects.set([uae, qatar, oman, china])
+    kabulov, lavrov = SpeakerFactory(name="Zamir Kabulov"), SpeakerFactory(name="Sergey Lavrov")
+    early = SourceFactory(title="Early report", published_on=datetime.date(2024, 9, 1))
+    late = SourceFactory(title="Late report", published_on=datetime.date(2024, 10, 1))
+    september = datetime.date(2024, 9, 4)
+
+    def claim(text, speaker, source, *subjects, stance=Stance.Kind.SUPPORTS):
+        made = ClaimFactory(text=text, speaker=speaker, source=source, stated_on=september)
+        made.subjects.set(subjects)
+        return supports(made, topic, stance)
+
+    return {
+        "topic": topic,
+        "both": claim("China and the UAE accepted envoys.", kabulov, early, china, uae),
+        "china": claim("Beijing accepted an envoy.", lavrov, late, china),
+        "uae": claim("The Emirates accepted one too.", kabulov, late, uae),
+        "qatar": claim("Doha accepted an envoy.", lavrov, late, qatar),
+        "no_qatar": claim(
+            "Qatar has accepted no envoy.",
+            SpeakerFactory(name="Qatari official"),
+            early,
+            qatar,
+            stance=Stance.Kind.DISPUTES,
+        ),
+    }
+
+
+def test_topic_page_answers_each_subject_from_its_witnesses_and_disputes(client, question):
+    html = client.get(question["topic"].get_absolute_url()).content.decode()
+    assert "<strong><bdi>China</bdi>: yes.</strong>" in html
+    assert "<strong><bdi>Oman</bdi>: not reported.</strong>" in html
+    assert "<strong><bdi>Qatar</bdi>: disputed.</strong>" in html
+    # Two reports by one speaker are one witness.
+    assert (
+        "<strong><bdi>United Arab Emirates</bdi>: reported by a single witness, not "
+        "independently corroborated.</strong>"
+    ) in html
+    assert re.findall(r'<span class="witness-count">([^<]*)</span>', html) == [
+        "2 independent witnesses",
+        "1 independent witness",
+        "1 independent witness",
+    ]
+    assert html.count("nothing disputes it.") == 3  # China, Oman and the UAE
+    assert "disputed by 1 claim (below)." in html
+    disputing = question["no_qatar"]
+    assert f'<a href="{disputing.get_absolute_url()}">#{disputing.pk}</a>' in html
+    assert "Disputes this answer." in html
+
+
+def test_a_contradiction_of_a_supporting_report_disputes_the_answer(client, question):
+    rival = ClaimFactory(text="Beijing accepted no one.")
+    LinkFactory(claim_a=rival, claim_b=question["china"], kind=Link.Kind.CONTRADICTS, note="Who?")
+    response = client.get(question["topic"].get_absolute_url())
+    china = response.context["findings"][0]
+    assert (str(china["subject"]), china["verdict"]) == ("China", "disputed")
+    assert [other for _, other in china["disputing"]] == [rival]
+    html = response.content.decode()
+    assert "<strong><bdi>China</bdi>: disputed.</strong>" in html
+    assert 'Contradicts a report above: <span class="user-text">Who?</span>' in html
+
+
+def test_topic_grid_shows_who_says_what_source_by_source(client, question):
+    response = client.get(question["topic"].get_absolute_url())
+    html = response.content.decode()
+    assert "Who says what, source by source" in html
+    assert [source.title for source in response.context["sources"]] == [
+        "Early report",
+        "Late report",
+    ]
+    words = {
+        str(row["finding"]["subject"]): [[claim.text for claim, _ in cell] for cell in row["cells"]]
+        for row in response.context["grid"]
+    }
+    assert words == {
+        "China": [["China and the UAE accepted envoys."], ["Beijing accepted an envoy."]],
+        "Oman": [[], []],
+        "Qatar": [["Qatar has accepted no envoy."], ["Doha accepted an envoy."]],
+        "United Arab Emirates": [
+            ["China and the UAE accepted envoys."],
+            ["The Emirates accepted one too."],
+        ],
+    }
+    assert (
+        f'<a href="{question["no_qatar"].get_absolute_url()}" class="user-text">'
+        '“Qatar has accepted no envoy.”</a> <span class="meta">(disputes)</span>'
+    ) in html
+    assert html.count('<span class="muted">says nothing</span>') == 2  # Oman, in both
+
+
+def test_topic_page_takes_sources_with_and_without_a_date(client, question):
+    undated = ClaimFactory(
+        source=SourceFactory(published_on=None, published_on_precision=DatePrecision.UNKNOWN),
+        stated_on=None,
+        stated_on_precision=DatePrecision.UNKNOWN,
+    )
+    undated.subjects.add(question["topic"].answer_subjects.get(name="Oman"))
+    supports(undated, question["topic"])
+    response = client.get(question["topic"].get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["sources"][-1] == undated.source
+    assert "<strong><bdi>Oman</bdi>: reported by a single witness" in response.content.decode()
+
+
+def test_a_topic_without_answer_subjects_lists_its_claims(client, corpus):
+    topic = corpus["china"].topics.get()
+    response = client.get(topic.get_absolute_url())
+    assert listed_ids(response) == [corpus["china"].pk]
+    html = response.content.decode()
+    assert "This question names no answer subjects" in html
+    assert "The answer" not in html
+    assert "1 claim filed under this question." in html
 
 
 def test_a_big_topic_is_answered_from_its_first_claims_and_says_so(client, monkeypatch):
     monkeypatch.setattr(views, "TOPIC_CLAIMS", 3)
     topic = TopicFactory(slug="big")
+    answer = SubjectFactory(name="China")
+    topic.answer_subjects.add(answer)
     for day in [5, 1, 4, 2, 3]:
-        ClaimFactory(stated_on=datetime.date(2024, 10, day)).topics.add(topic)
+        claim = ClaimFactory(stated_on=datetime.date(2024, 10, day))
+        claim.subjects.add(answer)
+        supports(claim, topic)
     response = client.get(topic.get_absolute_url())
     assert response.status_code == 200
-    shown = [claim.stated_on.day for row in response.context["rows"] for claim in row["claims"]]
+    shown = [claim.stated_on.day for claim in response.context["findings"][0]["supporting"]]
     assert sorted(shown) == [1, 2, 3]
     body = response.content.decode()
-    assert "This topic has 5 claims: the answer below is built from the first 3 by date" in body
-    assert 'href="/claims/?topic=big&amp;sort=oldest">Open all 5 in the claim list' in body
-    monkeypatch.setattr(views, "TOPIC_CLAIMS", 5)
-    assert "This topic has" not in client.get(topic.get_absolute_url()).content.decode()
-
-
-def test_topic_page_takes_sources_with_and_without_a_date(client, corpus):
-    undated = ClaimFactory(
-        source=SourceFactory(published_on=None, published_on_precision=DatePrecision.UNKNOWN)
-    )
-    topic = corpus["china"].topics.get()
-    undated.topics.add(topic)
-    response = client.get(topic.get_absolute_url())
-    assert response.status_code == 200
-    assert response.context["sources"][-1] == undated.source
-
-
-def test_topic_grid_shows_which_source_contradicts(client, corpus):
-    topic = corpus["china"].topics.get()
-    subject = corpus["china"].subjects.get()
-    rival = ClaimFactory(source=corpus["sanctions"].source)
-    rival.topics.add(topic)
-    rival.subjects.add(subject)
-    LinkFactory(
-        claim_a=corpus["china"], claim_b=rival, kind=Link.Kind.CONTRADICTS, note="Who was first?"
-    )
-    response = client.get(topic.get_absolute_url())
-    row = response.context["rows"][0]
-    assert [cell["state"] for cell in row["cells"]] == ["contradicts", "contradicts"]
-    assert "Who was first?" in response.content.decode()
-    assert len(row["contradicted_by"]) == 1  # both ends are in the group: one contradiction
+    notice = "The answer is built from the first 3 claims that take a stance, by date."
+    assert notice in body
+    assert "5 claims filed under this question." in body
+    assert 'href="/claims/?topic=big&amp;sort=oldest">Open them all in the claim list' in body
+    # When every claim fits, nothing was left out and the page does not say otherwise.
+    for limit in (6, 5):
+        monkeypatch.setattr(views, "TOPIC_CLAIMS", limit)
+        assert "The answer is built from the first" not in (
+            client.get(topic.get_absolute_url()).content.decode()
+        ), limit
 
 
 def test_home_shows_counts_topics_contested_and_latest(client, corpus):
@@ -410,7 +611,10 @@ def test_hostile_text_is_escaped_on_every_page(client):
     claim = ClaimFactory.build(source=source, speaker=speaker, text=HOSTILE, context=HOSTILE)
     claim.full_clean()
     claim.save()
-    claim.topics.add(topic)
+    subject = SubjectFactory(name=HOSTILE, slug="hostile-subject")
+    topic.answer_subjects.add(subject)
+    claim.subjects.add(subject)
+    supports(claim, topic)
     LinkFactory(claim_a=claim, kind=Link.Kind.CONTRADICTS, note=HOSTILE)
     pages = [
         reverse("claims:home"),
@@ -458,8 +662,8 @@ def _fill(rows, hub):
     kinds = list(Link.Kind)
     for i in range(rows):
         claim = ClaimFactory(speaker=hub.speaker, source=hub.source, via=hub.source.outlet)
-        claim.topics.add(*hub.topics.all())
         claim.subjects.add(*hub.subjects.all())
+        supports(claim, hub.topics.get())
         LinkFactory(claim_a=hub, claim_b=claim, kind=kinds[i % 3], note="Because.")
         LinkFactory(
             claim_a=claim,
@@ -472,8 +676,10 @@ def _fill(rows, hub):
 @pytest.mark.parametrize("name", READ_PAGES)
 def test_pages_run_a_fixed_number_of_queries(client, name, django_assert_max_num_queries):
     hub = ClaimFactory(source=SourceFactory(full_text="x"))
-    hub.topics.add(TopicFactory())
-    hub.subjects.add(SubjectFactory())
+    topic, subject = TopicFactory(), SubjectFactory()
+    topic.answer_subjects.add(subject)  # the topic page answers, and draws its grid
+    hub.subjects.add(subject)
+    supports(hub, topic)
     _fill(5, hub)
     url = _url(name, hub)
     with django_assert_max_num_queries(20) as five:
@@ -482,18 +688,6 @@ def test_pages_run_a_fixed_number_of_queries(client, name, django_assert_max_num
     with django_assert_max_num_queries(len(five.captured_queries)):
         response = client.get(url)
     assert response.status_code == 200
-
-
-def test_a_same_statement_group_takes_the_via_of_any_member(client):
-    tass = OutletFactory(name="TASS")
-    claim = ClaimFactory()
-    reported, relayed = ClaimFactory(), ClaimFactory(via=tass)
-    LinkFactory(claim_a=reported, claim_b=relayed, kind=Link.Kind.SAME_STATEMENT)
-    also_tass = ClaimFactory(via=tass)
-    for other in (reported, relayed, also_tass):
-        LinkFactory(claim_a=claim, claim_b=other, kind=Link.Kind.CORROBORATES)
-    response = client.get(claim.get_absolute_url())
-    assert "Corroborated by 3 reports from 1 independent origin." in response.content.decode()
 
 
 @pytest.mark.parametrize("url", ["/", "/claims/", "/speakers/", "/sources/"])

@@ -60,7 +60,7 @@ def marked_text(source, claims, current=""):
                 " current" if is_current else "",
                 claim.get_absolute_url(),
                 claim.pk,
-                claim.speaker.name,
+                claim.asserted_by,
                 text[left:right],
             )
         )

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import capfirst
 from playwright.sync_api import expect
 
 from claims.importers import load_corpus
@@ -69,16 +70,40 @@ def test_researcher_follows_a_contradiction_to_its_source(live_server, page, scr
     shot("source-with-span")
 
 
-def test_copy_citation_button_copies_the_citation(live_server, page, screenshots):
+@pytest.mark.parametrize("kind", [Claim.Kind.QUOTE, Claim.Kind.ASSERTION])
+def test_copy_citation_button_copies_the_citation(live_server, page, screenshots, kind):
     load_corpus()
-    claim = Claim.objects.order_by("pk").first()
+    claim = Claim.objects.filter(kind=kind).order_by("pk").first()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(f"{live_server.url}/claims/{claim.pk}/")
     page.get_by_role("button", name="Copy citation").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert f"Claim Tracker #{claim.pk}" in copied
-    assert claim.speaker.name in copied
+    # A quote is cited by its speaker; the source's own assertion by the source.
+    expected = claim.speaker.name if claim.speaker else claim.source.voice
+    assert copied.startswith(capfirst(expected))
+
+
+def test_researcher_reads_the_answer_to_a_question(live_server, page, screenshots):
+    load_corpus()
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Which states accepted Taliban-appointed envoys?").click()
+    expect(page.get_by_role("heading", name="The answer")).to_be_visible()
+    answers = {"china": 2, "uae": 2, "uzbekistan": 1}
+    for slug, witnesses in answers.items():
+        answer = page.locator(f"#answer-{slug}")
+        plural = "witness" if witnesses == 1 else "witnesses"
+        expect(answer.locator(".witness-count")).to_have_text(f"{witnesses} independent {plural}")
+        expect(answer).to_contain_text("nothing disputes it.")
+    expect(page.locator("#answer-china")).to_contain_text("China: yes.")
+    grid = page.get_by_role("table", name="Who says what, source by source")
+    expect(grid.get_by_role("row")).to_have_count(1 + len(answers))
+    page.screenshot(path=screenshots / "answer.png", full_page=True)
+    # The evidence opens on a claim: the source's own assertion names its source.
+    page.locator("#answer-uzbekistan summary").click()
+    page.locator("#answer-uzbekistan").get_by_role("link", name=re.compile("Uzbekistan")).click()
+    expect(page.locator("#asserted-by")).to_contain_text("Ruchi Kumar (The Moscow Times)")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from claims import evidence
 from claims.dates import DatePrecision, truncate
 from claims.integrity import _QUOTES
 from claims.models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
@@ -115,6 +116,9 @@ def generate(claims, links, seed=0, dry_run=False, progress=None, using=DEFAULT_
         first_claim = _write_claims(rng, claims, pools, writer, progress, using)
         _write_links(rng, first_claim, claims, links, writer, progress)
         writer.reset_sequences([Source, Claim])
+        if progress:
+            progress("  computing the evidence values")
+        evidence.rebuild(using=using)
         if dry_run:
             transaction.set_rollback(True, using=using)
     if not dry_run:
@@ -281,13 +285,15 @@ CLAIM_FIELDS = [
 ]  # fmt: skip
 SOURCE_FIELDS = [
     "id", "title", "kind", "outlet", "authors", "url", "published_on", "published_on_precision",
-    "language", "full_text", "notes", "created_at", "updated_at",
+    "language", "full_text", "notes", "created_at", "updated_at", "derived_from", "derivation",
+    "wire",
 ]  # fmt: skip
 
 
 def _write_claims(rng, total, pools, writer, progress, using):
     """Write `total` claims with their sources; return the first claim's id."""
     next_source = (Source.objects.using(using).aggregate(top=Max("pk"))["top"] or 0) + 1
+    pools["first_source"] = next_source
     first_claim = (Claim.objects.using(using).aggregate(top=Max("pk"))["top"] or 0) + 1
     next_claim = first_claim
     written = 0
@@ -338,6 +344,8 @@ def _source(rng, source_id, first_claim, count, pools, now):
     for claim_id in range(first_claim, first_claim + count):
         speaker_id, speaker_name = _skewed(rng, pools["speakers"])
         kind = rng.choice(KINDS)
+        if kind == Claim.Kind.ASSERTION:
+            speaker_id = None  # the source asserts it
         before, after = {
             Claim.Kind.QUOTE: (f"{speaker_name} said: “", "”"),
             Claim.Kind.PARAPHRASE: (f"According to {speaker_name}, ", ""),
@@ -362,7 +370,7 @@ def _source(rng, source_id, first_claim, count, pools, now):
                 text,
                 kind,
                 speaker_id,
-                rng.choice(ROLES) if rng.random() < 0.6 else "",
+                rng.choice(ROLES) if speaker_id and rng.random() < 0.6 else "",
                 _date(rng, published, stated_precision),
                 stated_precision,
                 source_id,
@@ -376,6 +384,15 @@ def _source(rng, source_id, first_claim, count, pools, now):
             )
         )
     slug = slugify(title)[:60] or "report"
+    # Some sources copy an earlier one (republish, rewrite, translate) or carry an
+    # agency's copy, as news does: their claims are not independent reports.
+    derived_from, derivation, wire = None, "", None
+    lineage = rng.random()
+    if lineage < 0.08 and source_id > pools["first_source"]:
+        derived_from = rng.randrange(pools["first_source"], source_id)
+        derivation = rng.choice(Source.Derivation.values)
+    elif lineage < 0.16:
+        wire = rng.choice([pk for pk, _ in pools["agencies"] if pk != outlet_id])
     source = (
         source_id,
         title,
@@ -390,6 +407,9 @@ def _source(rng, source_id, first_claim, count, pools, now):
         "",
         now,
         now,
+        derived_from,
+        derivation,
+        wire,
     )
     return source, claims
 
