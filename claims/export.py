@@ -10,20 +10,21 @@ them, in one of two ways that give the same bytes:
   csv.writer writes them.
 
 Both neutralise cells that a spreadsheet would read as a formula, write `\r\n`
-between records (RFC 4180), leave empty cells unquoted and sort multi-valued cells
-by code point, so the output does not depend on the database's collation.
+between records (RFC 4180) and leave empty cells unquoted. Multi-valued cells are
+stored on the claim, in code-point order, so the output does not depend on the
+database's collation: the linked ids by claims.evidence, the topic and subject
+names by database triggers (migration 0014).
 
-This is the project's only raw SQL (STYLE.md): COPY, and the fragments below that
-format cells in PostgreSQL exactly as the Python functions beside them do.
+Raw SQL here (STYLE.md): COPY, and the fragments below that format cells in
+PostgreSQL exactly as the Python functions beside them do.
 """
 
 import csv
 import datetime
-import json
 
 from django.db import connections
-from django.db.models import F, Func, TextField, Value, Window
-from django.db.models.functions import NullIf, RowNumber
+from django.db.models import F, Func, TextField, Value
+from django.db.models.functions import NullIf
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ from django.utils.http import content_disposition_header
 from . import dates
 from .dates import DatePrecision
 from .filters import ClaimFilter
-from .models import Claim, Link, Subject, Topic
+from .models import Claim, Link
 from .views import reader
 
 CLAIM_COLUMNS = [
@@ -97,13 +98,6 @@ def utc_timestamp(value):
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _joined(values):
-    """A multi-valued cell from the JSON array the database aggregated."""
-    if isinstance(values, str):
-        values = json.loads(values)
-    return SEPARATOR.join(str(value) for value in sorted(values or []))
-
-
 # Formatting in PostgreSQL, to the same strings --------------------------------------
 
 
@@ -157,29 +151,6 @@ def _iso_date(field):
     )
 
 
-def _names(model, field, column):
-    """Cell of a claim's topics (or subjects), as a JSON array the Python writer joins."""
-    relation = Claim._meta.get_field(field)
-    through = relation.remote_field.through._meta.db_table
-    own, other = relation.m2m_column_name(), relation.m2m_reverse_name()
-
-    def build(connection, claim_id):
-        q = connection.ops.quote_name
-        return (
-            f"(SELECT {_json_array(connection, f'n.{q(column)}')} "
-            f"FROM {q(through)} AS m JOIN {q(model._meta.db_table)} AS n "
-            f"ON n.{q(model._meta.pk.column)} = m.{q(other)} WHERE m.{q(own)} = {claim_id})"
-        ), ()
-
-    return _Sql(build, F("pk"))
-
-
-def _json_array(connection, sql):
-    if connection.vendor == "postgresql":
-        return f"json_agg({sql})::text"
-    return f"json_group_array({sql})"
-
-
 # Claims ------------------------------------------------------------------------------
 
 
@@ -209,8 +180,8 @@ def _claim_values(queryset):
         "source_published_on": F("source__published_on"),
         "source_published_on_precision": F("source__published_on_precision"),
         "via": F("via__name"),
-        "topics": _names(Topic, "topics", "title"),
-        "subjects": _names(Subject, "subjects", "name"),
+        "topics": F("topic_names"),
+        "subjects": F("subject_names"),
         "corroborating_ids": F("corroborating_ids"),
         "contradicting_ids": F("contradicting_ids"),
         "independent_corroborations": F("independent_witnesses"),
@@ -226,32 +197,6 @@ def _cells(queryset, cells):
     return queryset.annotate(**dict(zip(names, cells.values(), strict=True))).values_list(*names)
 
 
-# The statement COPY runs. The claims' own cells, the stored evidence values among
-# them (claims.evidence), come from the list's query in its order; topics and subjects
-# are aggregated for all listed claims at once by joins the planner can hash, rather
-# than by a subquery per row. The tests hold every cell to the Python writer's.
-COPY_CLAIMS = """
-WITH listed AS MATERIALIZED ({listed}),
-topics AS (
-    SELECT m.claim_id AS claim, string_agg(n.title, '; ' ORDER BY n.title COLLATE "C") AS names
-    FROM claims_claim_topics AS m JOIN listed ON listed.cell_id = m.claim_id
-    JOIN claims_topic AS n ON n.id = m.topic_id
-    GROUP BY m.claim_id
-),
-subjects AS (
-    SELECT m.claim_id AS claim, string_agg(n.name, '; ' ORDER BY n.name COLLATE "C") AS names
-    FROM claims_claim_subjects AS m JOIN listed ON listed.cell_id = m.claim_id
-    JOIN claims_subject AS n ON n.id = m.subject_id
-    GROUP BY m.claim_id
-)
-SELECT {columns}
-FROM listed
-LEFT JOIN topics ON topics.claim = listed.cell_id
-LEFT JOIN subjects ON subjects.claim = listed.cell_id
-ORDER BY listed.cell_order
-"""
-
-
 def claim_copy_sql(queryset, permalink):
     """The COPY statement that writes `queryset`'s claims in its order (PostgreSQL)."""
     before, after = permalink
@@ -261,8 +206,8 @@ def claim_copy_sql(queryset, permalink):
 
     ordering = queryset.query.order_by or Claim._meta.ordering or ["pk"]
     if queryset.query.distinct:
-        # Numbering rows would keep the duplicates DISTINCT is there to remove (the
-        # admin adds it when a search spans aliases): list each claim once, by id.
+        # DISTINCT over the formatted cells would be slow and still list a claim twice
+        # if the admin's search joined it twice: list each claim once, by id.
         queryset = Claim.objects.filter(pk__in=queryset.order_by().values("pk"))
         queryset = queryset.order_by(*ordering)
     own = {
@@ -281,21 +226,20 @@ def claim_copy_sql(queryset, permalink):
         "source_url": _neutralised("source__url"),
         "source_published_on": _iso_date("source__published_on"),
         "via": _neutralised("via__name"),
+        "topics": _neutralised("topic_names"),
+        "subjects": _neutralised("subject_names"),
         "corroborating_ids": NullIf(F("corroborating_ids"), Value(""), output_field=TextField()),
         "contradicting_ids": NullIf(F("contradicting_ids"), Value(""), output_field=TextField()),
         "independent_corroborations": F("independent_witnesses"),
         "statement_id": F("statement_key"),
         "independent_sources": F("independent_sources"),
-        "order": Window(RowNumber(), order_by=list(ordering)),
     }
-    listed = _cells(queryset.order_by(), own)
+    # Every cell is stored on the claim or a join away (the evidence values and the
+    # topic and subject names included), so COPY reads the list's own query.
+    listed = _cells(queryset.order_by(*ordering), own)
     connection = connections[queryset.db]
     sql, params = listed.query.get_compiler(connection=connection).as_sql()
-    columns = [f"listed.cell_{name}" for name in CLAIM_COLUMNS[:15]]
-    columns += [_neutralised_sql("topics.names"), _neutralised_sql("subjects.names")]
-    columns += [f"listed.cell_{name}" for name in CLAIM_COLUMNS[17:]]
-    statement = COPY_CLAIMS.format(listed=sql, columns=", ".join(columns))
-    return _copy_statement(connection, statement, params)
+    return _copy_statement(connection, sql, params)
 
 
 def _claim_cells(rows, permalink):
@@ -340,8 +284,8 @@ def _claim_cells(rows, permalink):
             neutralise(source_url),
             dates.iso(published_on, published_on_precision),
             neutralise(via),
-            neutralise(_joined(topics)),
-            neutralise(_joined(subjects)),
+            neutralise(topics),
+            neutralise(subjects),
             corroborating,
             contradicting,
             independent,

@@ -445,6 +445,10 @@ class Claim(models.Model):
     link_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     corroborating_ids = models.TextField(blank=True, default="", db_default="", editable=False)
     contradicting_ids = models.TextField(blank=True, default="", db_default="", editable=False)
+    # The names of its topics and subjects, "; "-joined in code-point order, for the
+    # export: kept by database triggers on the link tables (migration 0013).
+    topic_names = models.TextField(blank=True, default="", db_default="", editable=False)
+    subject_names = models.TextField(blank=True, default="", db_default="", editable=False)
     import_ref = models.CharField(
         max_length=100, unique=True, null=True, blank=True, editable=False
     )
@@ -454,7 +458,8 @@ class Claim(models.Model):
     objects = ClaimQuerySet.as_manager()
     # The search document is derived from the other fields: nothing to keep.
     history = HistoricalRecords(
-        excluded_fields=["search_document", *evidence.FIELDS], m2m_fields=[topics, subjects]
+        excluded_fields=["search_document", "topic_names", "subject_names", *evidence.FIELDS],
+        m2m_fields=[topics, subjects],
     )
 
     class Meta:
@@ -503,6 +508,16 @@ class Claim(models.Model):
 
     def save(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(Claim, instance=self)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The database keeps the topic and subject names (triggers): an instance
+            # loaded before its topics changed must not write its stale copy back.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and not field.generated
+                and field.name not in TRIGGER_MAINTAINED
+            ]
         fields = kwargs.get("update_fields")
         with transaction.atomic(using=using):
             super().save(*args, **kwargs)
@@ -567,6 +582,9 @@ class Claim(models.Model):
             self.integrity = self.Integrity.LOCATED
         self.span_start, self.span_end = span or (None, None)
 
+
+# Claim fields that database triggers keep (migration 0014); save() leaves them alone.
+TRIGGER_MAINTAINED = ("topic_names", "subject_names")
 
 # Claim fields the evidence values depend on.
 EVIDENCE_INPUTS = ("kind", "speaker", "speaker_id", "source", "source_id", "via", "via_id")

@@ -349,3 +349,23 @@ def test_the_seeds_rewrite_of_a_tass_quote_is_not_a_second_source():
     assert rewrite.statement_reports == 2
     assert rewrite.independent_sources == 1
     assert rewrite.origin_key == evidence.outlet_key(Outlet.objects.get(name="TASS").pk)
+
+
+def test_deleting_claims_from_the_admin_list_updates_the_claims_they_corroborated(admin_client):
+    claim = ClaimFactory()
+    corroborating = [ClaimFactory(), ClaimFactory()]
+    for other in corroborating:
+        corroborates(claim, other)
+    assert fresh(claim).independent_witnesses == 2
+    response = admin_client.post(
+        "/admin/claims/claim/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [other.pk for other in corroborating],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert fresh(claim).independent_witnesses == 0
+    assert fresh(claim).corroborating_ids == ""
+    assert evidence.verify() == []

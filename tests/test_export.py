@@ -558,3 +558,38 @@ def test_a_long_download_stopped_half_way_leaves_the_connection_usable(rf, use_c
     next(chunks), next(chunks)
     chunks.close()  # most rows not yet sent: the COPY is cancelled
     assert Claim.objects.count() == 20_000
+
+
+def _topics_and_subjects(client, claim):
+    response = client.get(reverse("claims:claims_csv"), {"source": claim.source_id})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    (row,) = [row for row in rows if row["id"] == str(claim.pk)]
+    return row["topics"], row["subjects"]
+
+
+def test_topic_and_subject_cells_follow_every_change_in_code_point_order(client):
+    claim = ClaimFactory(text="Uzbekistan accepted the envoy.")
+    zeta, alpha = TopicFactory(title="Zeta question?"), TopicFactory(title="alpha question?")
+    claim.topics.add(zeta, alpha)
+    claim.subjects.add(SubjectFactory(name="Ö-land"), SubjectFactory(name="Uzbekistan"))
+    # Code-point order: capitals before small letters, ASCII before "Ö".
+    assert _topics_and_subjects(client, claim) == (
+        "Zeta question?; alpha question?",
+        "Uzbekistan; Ö-land",
+    )
+    alpha.title = "A question?"
+    alpha.save()
+    claim.topics.remove(zeta)
+    assert _topics_and_subjects(client, claim)[0] == "A question?"
+    alpha.delete()
+    claim.subjects.clear()
+    assert _topics_and_subjects(client, claim) == ("", "")
+
+
+def test_saving_a_claim_loaded_before_its_topics_changed_keeps_the_new_topics(client):
+    claim = ClaimFactory(text="Beijing accepted the envoy.")
+    stale = Claim.objects.get(pk=claim.pk)
+    claim.topics.add(TopicFactory(title="Which states accepted envoys?"))
+    stale.text = "Beijing formally accepted the envoy."
+    stale.save()
+    assert _topics_and_subjects(client, claim)[0] == "Which states accepted envoys?"
