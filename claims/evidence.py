@@ -221,11 +221,11 @@ def _compute(targets, claims, lineage, links):
         if via_id is not None:
             return outlet_key(via_id)
         # A copy carries the channel its original names: a rewrite of a "told TASS"
-        # report comes from TASS too. (Where one lineage names several channels, any
-        # of them: each already counts.)
+        # report comes from TASS too. Where its lineage names several channels, none
+        # is its own: it stays with its lineage's origin.
         channels, _ = statement_facts(statement[pk])
-        named = channels.get(lineage.root(source_id))
-        return min(named) if named else lineage.origin(source_id)
+        named = channels.get(lineage.root(source_id), set())
+        return next(iter(named)) if len(named) == 1 else lineage.origin(source_id)
 
     def witness(pk):
         kind, speaker_id, source_id, via_id = claims[pk]
@@ -289,7 +289,7 @@ def _joined(ids):
 # Loading ----------------------------------------------------------------------------
 
 
-def _batches(ids):
+def batches(ids):
     ids = sorted(ids)
     for start in range(0, len(ids), BATCH):
         yield ids[start : start + BATCH]
@@ -297,7 +297,7 @@ def _batches(ids):
 
 def _claim_rows(manager, ids):
     rows = {}
-    for batch in _batches(ids):
+    for batch in batches(ids):
         for pk, *row in manager.filter(pk__in=batch).values_list(
             "pk", "kind", "speaker_id", "source_id", "via_id"
         ):
@@ -307,7 +307,7 @@ def _claim_rows(manager, ids):
 
 def _links_touching(link_manager, ids):
     found = set()
-    for batch in _batches(ids):
+    for batch in batches(ids):
         found.update(
             link_manager.filter(Q(claim_a__in=batch) | Q(claim_b__in=batch)).values_list(
                 "claim_a_id", "claim_b_id", "kind"
@@ -333,7 +333,7 @@ def _lineage(source_manager, ids):
     sources, wanted = {}, set(ids)
     while wanted:
         found = []
-        for batch in _batches(wanted):
+        for batch in batches(wanted):
             found += source_manager.filter(pk__in=batch).values_list(*_SOURCE_FIELDS)
         wanted = set()
         for row in found:
@@ -349,7 +349,7 @@ def _statements_of(link_manager, ids):
     found, frontier = set(ids), set(ids)
     while frontier:
         new = set()
-        for batch in _batches(frontier):
+        for batch in batches(frontier):
             new.update(
                 end
                 for pair in link_manager.filter(
@@ -387,7 +387,11 @@ def _graph(ids, using):
     claims that a report of that statement corroborates or contradicts, with theirs.
     """
     claims_m, links_m, sources_m = _managers(using)
-    ids = set(claims_m.filter(pk__in=list(ids)).values_list("pk", flat=True)) if ids else set()
+    ids = {
+        pk
+        for batch in batches(ids)
+        for pk in claims_m.filter(pk__in=batch).values_list("pk", flat=True)
+    }
     changed = _statements_of(links_m, ids)
     partners = {
         other
@@ -429,7 +433,7 @@ def _stored(using, ids=None, models=None):
         rows = claims_m.values_list("pk", *FIELDS).iterator(chunk_size=20_000)
         return {pk: tuple(row) for pk, *row in rows}
     stored = {}
-    for batch in _batches(ids):
+    for batch in batches(ids):
         for pk, *row in claims_m.filter(pk__in=batch).values_list("pk", *FIELDS):
             stored[pk] = tuple(row)
     return stored
@@ -482,6 +486,23 @@ def _write_postgresql(connection, changed, Claim):
 
 # The entry points -------------------------------------------------------------------
 
+# Any constant: the key of the lock that writers of evidence values take in turn.
+LOCK_KEY = 7_294_031
+
+
+def _serialise(using):
+    """Let one transaction at a time compute evidence values (PostgreSQL).
+
+    Two writers that each read the graph before the other commits would each store
+    values computed without the other's change (a chain joined from both ends);
+    SQLite already writes one transaction at a time. The lock ends with the
+    transaction.
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
 
 def refresh(claim_ids, using=None):
     """Recompute and store the values that a write to `claim_ids` (or their links) changes.
@@ -496,6 +517,7 @@ def refresh(claim_ids, using=None):
     if not ids:
         return 0
     with transaction.atomic(using=using):
+        _serialise(using)
         targets, claims, lineage, links = _graph(ids, using)
         values = _compute(targets, claims, lineage, links)
         stored = _stored(using, values.keys())
@@ -535,6 +557,7 @@ def rebuild(using=None, models=None):
     """
     using = using or router.db_for_write(_models(models)[0])
     with transaction.atomic(using=using):
+        _serialise(using)
         fresh = recompute(using, models)
         stored = _stored(using, models=models)
         changed = {pk: row for pk, row in fresh.items() if stored.get(pk) != row}
@@ -599,6 +622,13 @@ class Party:
         return (self.name.casefold(), self.url) < (other.name.casefold(), other.url)
 
 
+class _Parties(dict):
+    """Parties by key; a key whose record is gone reads as unknown, not as an error."""
+
+    def __missing__(self, key):
+        return Party("unknown (recompute with rebuild_evidence)")
+
+
 def describe(keys):
     """{key: Party} for origin and witness keys: one query per kind of key."""
     from .models import Outlet, Source, Speaker
@@ -608,7 +638,7 @@ def describe(keys):
         if key:
             kind, _, value = key.partition(":")
             wanted[kind].add(value)
-    parties = {"": Party("not computed")}
+    parties = _Parties({"": Party("not computed")})
     if wanted["speaker"]:
         for speaker in Speaker.objects.filter(pk__in=wanted["speaker"]):
             parties[speaker_key(speaker.pk)] = Party(speaker.name, speaker.get_absolute_url())

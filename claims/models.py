@@ -150,6 +150,9 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        # Related managers (source.claims.add(), speaker.claims.add()) write through
+        # the base manager: it must keep the evidence values current too.
+        base_manager_name = "objects"
         constraints = [
             models.CheckConstraint(
                 condition=~Q(derived_from=F("id")),
@@ -464,6 +467,9 @@ class Claim(models.Model):
 
     class Meta:
         ordering = [F("stated_on").desc(nulls_last=True), F("id").desc()]
+        # Related managers (source.claims.add(), speaker.claims.add()) write through
+        # the base manager: it must keep the evidence values current too.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["stated_on", "id"], name="claim_stated_on_idx"),
             # "Recently added" (the home page, sort=added) reads the top of this.
@@ -655,6 +661,9 @@ class Link(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Related managers (source.claims.add(), speaker.claims.add()) write through
+        # the base manager: it must keep the evidence values current too.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["claim_a", "kind"], name="link_claim_a_kind_idx"),
             models.Index(fields=["claim_b", "kind"], name="link_claim_b_kind_idx"),

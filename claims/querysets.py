@@ -68,6 +68,15 @@ class ClaimQuerySet(models.QuerySet):
     def for_admin(self):
         return self.select_related("speaker", "source__outlet")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create(), then the new claims' evidence values (it skips save())."""
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            evidence.refresh([claim.pk for claim in created], using=self.db)
+        return created
+
+    bulk_create.alters_data = True
+
     def update(self, **kwargs):
         """update(), keeping the evidence values of what it changes current."""
         from .models import EVIDENCE_INPUTS
@@ -89,7 +98,7 @@ class ClaimQuerySet(models.QuerySet):
         with transaction.atomic(using=self.db):
             ids = list(self.values_list("pk", flat=True))
             partners = Link.objects.using(self.db).partners_of(ids)
-            result = self.model._base_manager.using(self.db).filter(pk__in=ids).delete()
+            result = _delete_exactly(self, ids)
             evidence.refresh(partners - set(ids), using=self.db)
         return result
 
@@ -107,9 +116,26 @@ class ClaimQuerySet(models.QuerySet):
 
 
 def _update_exactly(queryset, ids, values):
-    """Update the rows `ids` (read once) and no others: a filter could match others by now."""
-    rows = queryset.model._base_manager.using(queryset.db).filter(pk__in=ids)
-    return rows.update(**values)
+    """Update the rows `ids` (read once) and no others: a filter could match others by now.
+
+    A plain QuerySet's update(), in batches: the caller refreshes the evidence once.
+    """
+    count = 0
+    for batch in evidence.batches(ids):
+        rows = models.QuerySet(queryset.model, using=queryset.db).filter(pk__in=batch)
+        count += models.QuerySet.update(rows, **values)
+    return count
+
+
+def _delete_exactly(queryset, ids):
+    """Delete the rows `ids` (read once) with a plain QuerySet's delete(), in batches."""
+    deleted, counts = 0, Counter()
+    for batch in evidence.batches(ids):
+        rows = models.QuerySet(queryset.model, using=queryset.db).filter(pk__in=batch)
+        n, per_model = models.QuerySet.delete(rows)
+        deleted += n
+        counts.update(per_model)
+    return deleted, dict(counts)
 
 
 class SourceQuerySet(models.QuerySet):
@@ -133,26 +159,37 @@ class LinkQuerySet(models.QuerySet):
     def partners_of(self, claim_ids):
         """The ids of claims linked to any of `claim_ids`, those among them included."""
         partners = set()
-        ids = list(claim_ids)
-        for start in range(0, len(ids), 2000):
-            batch = ids[start : start + 2000]
+        for batch in evidence.batches(claim_ids):
             for pair in self.filter(Q(claim_a__in=batch) | Q(claim_b__in=batch)).values_list(
                 "claim_a_id", "claim_b_id"
             ):
                 partners.update(pair)
         return partners
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create(), then the evidence values of the claims at both ends."""
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            ends = {end for link in created for end in (link.claim_a_id, link.claim_b_id)}
+            evidence.refresh(ends, using=self.db)
+        return created
+
+    bulk_create.alters_data = True
+
     def _ends(self):
         """The ids of the claims at either end of these links."""
         return {end for pair in self.values_list("claim_a_id", "claim_b_id") for end in pair}
+
+    def _ends_of(self, ids):
+        return {end for batch in evidence.batches(ids) for end in self.filter(pk__in=batch)._ends()}
 
     def update(self, **kwargs):
         """update(), keeping the evidence values of the claims at both ends current."""
         with transaction.atomic(using=self.db):
             ids = list(self.values_list("pk", flat=True))
-            ends = self.model.objects.using(self.db).filter(pk__in=ids)._ends()
+            ends = self.model.objects.using(self.db)._ends_of(ids)
             count = _update_exactly(self, ids, kwargs)
-            ends |= self.model.objects.using(self.db).filter(pk__in=ids)._ends()
+            ends |= self.model.objects.using(self.db)._ends_of(ids)
             evidence.refresh(ends, using=self.db)
         return count
 
@@ -162,8 +199,8 @@ class LinkQuerySet(models.QuerySet):
         """delete(), keeping the evidence values of the claims at both ends current."""
         with transaction.atomic(using=self.db):
             ids = list(self.values_list("pk", flat=True))
-            ends = self.model.objects.using(self.db).filter(pk__in=ids)._ends()
-            result = self.model._base_manager.using(self.db).filter(pk__in=ids).delete()
+            ends = self.model.objects.using(self.db)._ends_of(ids)
+            result = _delete_exactly(self, ids)
             evidence.refresh(ends, using=self.db)
         return result
 

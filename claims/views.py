@@ -112,13 +112,15 @@ def claim_list(request):
 def claim_detail(request, pk):
     claim = get_object_or_404(Claim.objects.for_list(), pk=pk)
     related = "speaker", "source__outlet", "via"
-    statement = {
-        other.pk: other
-        for other in Claim.objects.filter(statement_key=claim.statement_key).select_related(
-            *related
+    statement = {claim.pk: claim}
+    if claim.statement_key is not None:  # None until its evidence is computed
+        statement.update(
+            (other.pk, other)
+            for other in Claim.objects.filter(statement_key=claim.statement_key).select_related(
+                *related
+            )
         )
-    }
-    statement[claim.pk] = claim
+        statement[claim.pk] = claim
     links = Link.objects.filter(
         Q(claim_a__in=list(statement)) | Q(claim_b__in=list(statement))
     ).select_related(*(f"{end}__{path}" for end in ("claim_a", "claim_b") for path in related))

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import QuerySet
 
 from claims import evidence
 from claims.importers import load_corpus
@@ -280,9 +281,10 @@ def test_rebuild_writes_many_rows_at_once_and_right():
     """Past 500 changed rows PostgreSQL writes them with COPY and one UPDATE."""
     hub = ClaimFactory()
     others = ClaimFactory.create_batch(600)
-    Link.objects.bulk_create(
+    # A write past the models (a plain QuerySet, as raw SQL would be) leaves them stale.
+    QuerySet(Link).bulk_create(
         [Link(claim_a=hub, claim_b=other, kind=Link.Kind.CORROBORATES) for other in others]
-    )  # bulk_create skips save(): the stored values are now stale
+    )
     assert evidence.verify()
     assert evidence.rebuild() == 601
     assert evidence.verify() == []
@@ -369,3 +371,39 @@ def test_deleting_claims_from_the_admin_list_updates_the_claims_they_corroborate
     assert fresh(claim).independent_witnesses == 0
     assert fresh(claim).corroborating_ids == ""
     assert evidence.verify() == []
+
+
+def test_writes_through_related_managers_and_bulk_create_keep_the_values_true():
+    speaker, other_speaker = SpeakerFactory(), SpeakerFactory()
+    claim = ClaimFactory(speaker=speaker)
+    corroborating = ClaimFactory(speaker=speaker)
+    Link.objects.bulk_create(
+        [Link(claim_a=claim, claim_b=corroborating, kind=Link.Kind.CORROBORATES)]
+    )
+    assert fresh(claim).corroborating_reports == 1
+    assert fresh(claim).independent_witnesses == 0  # the same speaker
+    other_speaker.claims.add(corroborating)  # re-attributed through the related manager
+    assert fresh(claim).independent_witnesses == 1
+    tass = OutletFactory(name="TASS")
+    tass.relayed_claims.add(claim)
+    assert fresh(claim).origin_key == evidence.outlet_key(tass.pk)
+    [new] = Claim.objects.bulk_create([Claim(text="New.", kind="paraphrase", speaker=speaker,
+                                             source=claim.source)])  # fmt: skip
+    assert fresh(new).statement_key == new.pk
+    assert evidence.verify() == []
+
+
+def test_a_copy_whose_lineage_names_two_channels_keeps_its_lineages_origin():
+    tass, ria = OutletFactory(name="TASS"), OutletFactory(name="RIA Novosti")
+    original = SourceFactory(outlet=None)
+    copy = SourceFactory(outlet=None, derived_from=original, derivation="republishes")
+    speaker = SpeakerFactory()
+    reports = [
+        ClaimFactory(source=original, speaker=speaker, via=tass),
+        ClaimFactory(source=original, speaker=speaker, via=ria),
+        ClaimFactory(source=copy, speaker=speaker),
+    ]
+    same(reports[0], reports[1])
+    same(reports[1], reports[2])
+    assert fresh(reports[2]).origin_key == evidence.source_key(original.pk)
+    assert fresh(reports[2]).independent_sources == 3

@@ -593,3 +593,12 @@ def test_saving_a_claim_loaded_before_its_topics_changed_keeps_the_new_topics(cl
     stale.text = "Beijing formally accepted the envoy."
     stale.save()
     assert _topics_and_subjects(client, claim)[0] == "Which states accepted envoys?"
+
+
+def test_editing_a_topic_link_row_moves_the_name_to_the_right_claims(client):
+    first, second = ClaimFactory(), ClaimFactory()
+    topic = TopicFactory(title="Which states accepted envoys?")
+    first.topics.add(topic)
+    Claim.topics.through.objects.filter(claim=first).update(claim=second)
+    assert _topics_and_subjects(client, first)[0] == ""
+    assert _topics_and_subjects(client, second)[0] == "Which states accepted envoys?"

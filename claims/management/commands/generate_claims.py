@@ -14,7 +14,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -144,7 +144,9 @@ class _Writer:
         if self.connection.vendor != "postgresql":
             names = [field.attname for field in fields]
             objects = [model(**dict(zip(names, row, strict=True))) for row in rows]
-            model.objects.using(self.connection.alias).bulk_create(objects, batch_size=1000)
+            # A plain bulk_create: generate() rebuilds every evidence value at the end.
+            rows = models.QuerySet(model, using=self.connection.alias)
+            rows.bulk_create(objects, batch_size=1000)
             return
         q = self.connection.ops.quote_name
         columns = ", ".join(q(field.column) for field in fields)

@@ -1,0 +1,187 @@
+"""Database triggers that keep Claim.topic_names and Claim.subject_names current.
+
+The claim export writes each claim's topic and subject names; aggregating them for
+a million claims and joining them back in the list's order cost three times the
+rest of the export. The names are stored on the claim instead ("; "-joined, in
+code-point order, as the CSV has them) and kept by triggers, so that every way of
+changing a claim's topics or subjects (the admin, `claim.topics.add()`, a bulk COPY
+into the link table, an edited link row, a renamed or deleted topic) keeps them true.
+
+On PostgreSQL the link tables' triggers are statement-level, with transition
+tables: a COPY of thousands of rows updates each claim once. SQLite has only
+row-level triggers.
+
+Raw SQL (STYLE.md): trigger definitions, used by migrations. On SQLite a migration
+that rebuilds claims_claim, claims_topic or claims_subject (most AlterField and
+constraint changes do) must drop the triggers first and create them again after,
+because SQLite checks them when it renames the rebuilt table:
+
+    operations = [
+        migrations.RunPython(triggers.drop_on_sqlite, triggers.create_on_sqlite),
+        migrations.AlterField(...),
+        migrations.RunPython(triggers.create_on_sqlite, triggers.drop_on_sqlite),
+    ]
+"""
+
+# link table, its column, the named table, its name column, the claim column
+LINKS = [
+    ("claims_claim_topics", "topic_id", "claims_topic", "title", "topic_names"),
+    ("claims_claim_subjects", "subject_id", "claims_subject", "name", "subject_names"),
+]
+
+
+def _postgresql_names(link, fk, named, name):
+    return (
+        f"COALESCE((SELECT string_agg(n.{name}, '; ' ORDER BY n.{name} COLLATE \"C\") "
+        f"FROM {link} AS m JOIN {named} AS n ON n.id = m.{fk} WHERE m.claim_id = c.id), '')"
+    )
+
+
+def postgresql_create():
+    sql = []
+    for link, fk, named, name, column in LINKS:
+        names = _postgresql_names(link, fk, named, name)
+        events = [
+            ("insert", "INSERT", "REFERENCING NEW TABLE AS new_rows", "new_rows"),
+            ("delete", "DELETE", "REFERENCING OLD TABLE AS old_rows", "old_rows"),
+            (
+                "update",
+                "UPDATE",
+                "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                "(SELECT claim_id FROM old_rows UNION SELECT claim_id FROM new_rows) AS rows",
+            ),
+        ]
+        for suffix, event, referencing, rows in events:
+            function = f"{link}_names_{suffix}"
+            sql.append(
+                f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE claims_claim AS c SET {column} = {names}
+    WHERE c.id IN (SELECT DISTINCT claim_id FROM {rows});
+    RETURN NULL;
+END $$;
+CREATE TRIGGER {function} AFTER {event} ON {link} {referencing}
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+"""
+            )
+        function = f"{named}_{name}_rename"
+        sql.append(
+            f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE claims_claim AS c SET {column} = {names}
+    WHERE c.id IN (SELECT claim_id FROM {link} WHERE {fk} = NEW.id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER {function} AFTER UPDATE OF {name} ON {named}
+    FOR EACH ROW WHEN (OLD.{name} IS DISTINCT FROM NEW.{name})
+    EXECUTE FUNCTION {function}();
+"""
+        )
+    return sql
+
+
+def postgresql_drop():
+    sql = []
+    for link, _, named, name, _ in LINKS:
+        for suffix in ("insert", "delete", "update"):
+            sql.append(f"DROP TRIGGER IF EXISTS {link}_names_{suffix} ON {link};")
+            sql.append(f"DROP FUNCTION IF EXISTS {link}_names_{suffix}();")
+        sql.append(f"DROP TRIGGER IF EXISTS {named}_{name}_rename ON {named};")
+        sql.append(f"DROP FUNCTION IF EXISTS {named}_{name}_rename();")
+    return sql
+
+
+def _sqlite_names(link, fk, named, name, claim):
+    # BINARY collation compares UTF-8 bytes: code-point order.
+    return (
+        f"COALESCE((SELECT group_concat({name}, '; ') FROM (SELECT n.{name} "
+        f"FROM {link} AS m JOIN {named} AS n ON n.id = m.{fk} "
+        f"WHERE m.claim_id = {claim} ORDER BY n.{name} COLLATE BINARY)), '')"
+    )
+
+
+def sqlite_create():
+    sql = []
+    for link, fk, named, name, column in LINKS:
+
+        def update(claim, link=link, fk=fk, named=named, name=name, column=column):
+            names = _sqlite_names(link, fk, named, name, claim)
+            return f"UPDATE claims_claim SET {column} = {names} WHERE id = {claim};"
+
+        sql.append(
+            f"CREATE TRIGGER {link}_names_insert AFTER INSERT ON {link} "
+            f"BEGIN {update('NEW.claim_id')} END;"
+        )
+        sql.append(
+            f"CREATE TRIGGER {link}_names_delete AFTER DELETE ON {link} "
+            f"BEGIN {update('OLD.claim_id')} END;"
+        )
+        sql.append(
+            f"CREATE TRIGGER {link}_names_update AFTER UPDATE ON {link} "
+            f"BEGIN {update('OLD.claim_id')} {update('NEW.claim_id')} END;"
+        )
+        names = _sqlite_names(link, fk, named, name, "claims_claim.id")
+        sql.append(
+            f"CREATE TRIGGER {named}_{name}_rename AFTER UPDATE OF {name} ON {named} "
+            f"WHEN OLD.{name} IS NOT NEW.{name} BEGIN "
+            f"UPDATE claims_claim SET {column} = {names} "
+            f"WHERE id IN (SELECT claim_id FROM {link} WHERE {fk} = NEW.id); END;"
+        )
+    return sql
+
+
+def sqlite_drop():
+    sql = []
+    for link, _, named, name, _ in LINKS:
+        for suffix in ("insert", "delete", "update"):
+            sql.append(f"DROP TRIGGER IF EXISTS {link}_names_{suffix};")
+        sql.append(f"DROP TRIGGER IF EXISTS {named}_{name}_rename;")
+    return sql
+
+
+def fill():
+    """Set every claim's names once (after the triggers are created on existing rows)."""
+    sql = []
+    for link, fk, named, name, column in LINKS:
+        pg = _postgresql_names(link, fk, named, name)
+        lite = _sqlite_names(link, fk, named, name, "claims_claim.id")
+        sql.append(
+            {
+                "postgresql": f"UPDATE claims_claim AS c SET {column} = {pg};",
+                "sqlite": f"UPDATE claims_claim SET {column} = {lite};",
+            }
+        )
+    return sql
+
+
+def _execute(schema_editor, statements):
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def create(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        _execute(schema_editor, postgresql_create())
+    elif vendor == "sqlite":
+        _execute(schema_editor, sqlite_create())
+    else:
+        raise RuntimeError(f"No name triggers for {vendor}: add them to claims.triggers.")
+    _execute(schema_editor, [by_vendor[vendor] for by_vendor in fill()])
+
+
+def drop(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    _execute(schema_editor, postgresql_drop() if vendor == "postgresql" else sqlite_drop())
+
+
+def create_on_sqlite(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        create(apps, schema_editor)
+
+
+def drop_on_sqlite(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        drop(apps, schema_editor)
