@@ -362,17 +362,9 @@ def _statements_of(link_manager, ids):
     return found
 
 
-def _models(models=None):
-    """The (Claim, Link, Source) classes: the current ones, or a migration's historical ones."""
-    if models is None:
-        from .models import Claim, Link, Source
+def _managers(using):
+    from .models import Claim, Link, Source
 
-        models = (Claim, Link, Source)
-    return models
-
-
-def _managers(using, models=None):
-    Claim, Link, Source = _models(models)
     return (
         Claim._base_manager.db_manager(using).order_by(),
         Link._base_manager.db_manager(using).order_by(),
@@ -411,8 +403,8 @@ def _graph(ids, using):
     return targets, claims, lineage, links
 
 
-def _whole_graph(using, models=None):
-    claims_m, links_m, sources_m = _managers(using, models)
+def _whole_graph(using):
+    claims_m, links_m, sources_m = _managers(using)
     claims = {
         pk: tuple(row)
         for pk, *row in claims_m.values_list(
@@ -427,8 +419,8 @@ def _whole_graph(using, models=None):
     return set(claims), claims, Lineage(sources), links
 
 
-def _stored(using, ids=None, models=None):
-    claims_m, _, _ = _managers(using, models)
+def _stored(using, ids=None):
+    claims_m, _, _ = _managers(using)
     if ids is None:
         rows = claims_m.values_list("pk", *FIELDS).iterator(chunk_size=20_000)
         return {pk: tuple(row) for pk, *row in rows}
@@ -442,11 +434,12 @@ def _stored(using, ids=None, models=None):
 # Writing ----------------------------------------------------------------------------
 
 
-def _write(using, changed, models=None):
+def _write(using, changed):
     """Store `changed` ({claim id: row of FIELDS})."""
     if not changed:
         return
-    Claim = _models(models)[0]
+    from .models import Claim
+
     connection = connections[using]
     if connection.vendor == "postgresql" and len(changed) > 500:
         _write_postgresql(connection, changed, Claim)
@@ -543,25 +536,26 @@ def refresh_sources(source_ids, using=None):
     return refresh(list(ids.values_list("pk", flat=True)), using=using)
 
 
-def recompute(using=None, models=None):
+def recompute(using=None):
     """{claim id: row of FIELDS} for every claim, from the data alone."""
-    using = using or router.db_for_read(_models(models)[0])
-    targets, claims, lineage, links = _whole_graph(using, models)
+    from .models import Claim
+
+    using = using or router.db_for_read(Claim)
+    targets, claims, lineage, links = _whole_graph(using)
     return {pk: v.row() for pk, v in _compute(targets, claims, lineage, links).items()}
 
 
-def rebuild(using=None, models=None):
-    """Recompute every claim's values and store those that differ; returns how many.
+def rebuild(using=None):
+    """Recompute every claim's values and store those that differ; returns how many."""
+    from .models import Claim
 
-    `models` lets a migration pass its historical (Claim, Link, Source).
-    """
-    using = using or router.db_for_write(_models(models)[0])
+    using = using or router.db_for_write(Claim)
     with transaction.atomic(using=using):
         _serialise(using)
-        fresh = recompute(using, models)
-        stored = _stored(using, models=models)
+        fresh = recompute(using)
+        stored = _stored(using)
         changed = {pk: row for pk, row in fresh.items() if stored.get(pk) != row}
-        _write(using, changed, models)
+        _write(using, changed)
     return len(changed)
 
 

@@ -698,15 +698,19 @@ class Link(models.Model):
     def save(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(Link, instance=self)
         with transaction.atomic(using=using):
-            ends = {self.claim_a_id, self.claim_b_id}
+            now = (self.claim_a_id, self.claim_b_id, self.kind)
+            before = None
             if self.pk is not None:
-                ends.update(
-                    *Link._base_manager.using(using)
+                before = (
+                    Link._base_manager.using(using)
                     .filter(pk=self.pk)
-                    .values_list("claim_a_id", "claim_b_id")
+                    .values_list("claim_a_id", "claim_b_id", "kind")
+                    .first()
                 )
             super().save(*args, **kwargs)
-            evidence.refresh(ends, using=using)
+            # A new note changes no evidence: only the ends and the kind do.
+            if before != now:
+                evidence.refresh({*now[:2], *(before or ())[:2]}, using=using)
 
     def delete(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(Link, instance=self)

@@ -261,7 +261,11 @@ def topic_detail(request, slug):
         Link.objects.filter(kind=Link.Kind.CONTRADICTS)
         .filter(Q(claim_a__statement_key__in=keys) | Q(claim_b__statement_key__in=keys))
         .select_related(
-            *(f"{end}__{path}" for end in ("claim_a", "claim_b") for path in ("speaker", "source"))
+            *(
+                f"{end}__{path}"
+                for end in ("claim_a", "claim_b")
+                for path in ("speaker", "source__outlet")
+            )
         )
     )
     findings = answer(answers, evidence_claims, contradictions)

@@ -407,3 +407,16 @@ def test_a_copy_whose_lineage_names_two_channels_keeps_its_lineages_origin():
     same(reports[1], reports[2])
     assert fresh(reports[2]).origin_key == evidence.source_key(original.pk)
     assert fresh(reports[2]).independent_sources == 3
+
+
+def test_changing_a_links_kind_or_note_in_the_admin_leaves_the_values_true():
+    claim, other = ClaimFactory(), ClaimFactory()
+    link = corroborates(claim, other)
+    link.note = "Both name Beijing."
+    link.save()
+    assert fresh(claim).independent_witnesses == 1
+    link.kind = Link.Kind.CONTRADICTS
+    link.save()
+    assert fresh(claim).independent_witnesses == 0
+    assert fresh(claim).contradicting_reports == 1
+    assert evidence.verify() == []
