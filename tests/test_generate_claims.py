@@ -128,6 +128,24 @@ def test_a_second_run_adds_claims_and_reuses_outlets_speakers_and_topics():
     assert claim.pk > max(first_ids)
 
 
+def test_generate_claims_runs_on_a_database_that_holds_the_seed_corpus():
+    call_command("load_seed", stdout=StringIO())
+    seeded = {claim.pk: claim.text for claim in Claim.objects.all()}
+    uae = Subject.objects.get(name="United Arab Emirates")
+    generate(claims=300, links=200, seed=3)
+    assert Claim.objects.count() == len(seeded) + 300
+    # The seed's subject is reused under its own slug, not duplicated or refused.
+    assert Subject.objects.filter(name="United Arab Emirates").get() == uae
+    assert (
+        Claim.objects.filter(subjects=uae).count()
+        > Claim.objects.filter(pk__in=seeded, subjects=uae).count()
+    )
+    assert {
+        pk: text for pk, text in Claim.objects.filter(pk__in=seeded).values_list("pk", "text")
+    } == seeded
+    assert evidence.verify() == []
+
+
 def test_more_links_than_pairs_is_an_error_and_writes_nothing():
     with pytest.raises(CommandError, match="cannot have 5 distinct links"):
         generate(claims=3, links=5)

@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -86,3 +87,87 @@ def test_broken_corpus_is_refused_whole(tmp_path):
     with pytest.raises(CommandError, match="cannot be linked to itself"):
         call_command("load_seed", "--path", str(path))
     assert not Claim.objects.exists()
+
+
+def load_changed(tmp_path, change):
+    """load_seed on a copy of the corpus that `change(data)` altered; its output."""
+    data = json.loads(CORPUS.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "corpus.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "texts").symlink_to(CORPUS.parent / "texts")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("load_seed", "--path", str(path), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def _set(section, index, field, value):
+    def change(data):
+        data[section][index][field] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _set("claims", 3, "topics", None),
+            "claims[3] (ref '000-04'): topics: must be a list of text, not null",
+        ),
+        (
+            _set("speakers", 0, "aliases", "XYZ"),
+            "speakers[0] (slug 'zamir-kabulov'): aliases: must be a list of text, not text",
+        ),
+        (
+            _set("claims", 0, "text", 42),
+            "claims[0] (ref '000-01'): text: must be text, not a number",
+        ),
+        (_set("claims", 2, "stated_on", "2024-13"), "claims[2] (ref '000-03'): stated_on:"),
+        (
+            _set("claims", 1, "source", "seed-999"),
+            "claims[1] (ref '000-02'): source: there is no source 'seed-999'",
+        ),
+        (
+            _set("claims", 1, "topics", ["no-such-topic"]),
+            "claims[1] (ref '000-02'): topics: there is no topic 'no-such-topic'",
+        ),
+        (
+            _set("links", 0, "kind", "agrees"),
+            "links[0] (a '000-09'): kind: Value 'agrees' is not a valid choice",
+        ),
+        (
+            _set("sources", 0, "file", "../corpus.json"),
+            "sources[0] (ref 'seed-000'): file: there is no text file",
+        ),
+        (
+            lambda data: data["claims"].__setitem__(5, "a claim"),
+            "claims[5]: must be an object, not text",
+        ),
+        (lambda data: data.__setitem__("speakers", {}), "speakers: must be a list, not an object"),
+    ],
+)
+def test_a_broken_record_is_named_with_its_field_and_nothing_is_written(tmp_path, change, message):
+    with pytest.raises(CommandError) as error:
+        load_changed(tmp_path, change)
+    assert message in str(error.value)
+    assert not Claim.objects.exists()
+    assert not Speaker.objects.exists()
+
+
+def test_a_claim_not_found_in_its_source_is_loaded_and_reported(tmp_path):
+    out, err = load_changed(tmp_path, _set("claims", 0, "text", "Words the article never printed."))
+    assert "Created:" in out
+    assert "claims[0] (ref '000-01'): text: not found in the text of source seed-000" in err
+    assert Claim.objects.get(import_ref="000-01").integrity == Claim.Integrity.NOT_FOUND
+
+
+def test_a_record_the_database_holds_differently_is_kept_and_reported(tmp_path):
+    load_corpus()
+    speaker = Speaker.objects.get(slug="zamir-kabulov")
+    speaker.affiliation = "Corrected by an editor"
+    speaker.save()
+    out, err = load_changed(tmp_path, lambda data: None)
+    assert "nothing changed" in out
+    assert "speakers[0] (slug 'zamir-kabulov'): the database differs in affiliation" in err
+    assert Speaker.objects.get(slug="zamir-kabulov").affiliation == "Corrected by an editor"

@@ -172,15 +172,31 @@ class _Writer:
 
 
 def _ensure(model, key, rows, counts, label, using):
-    """Create the rows whose `key` is new; return every row's id by key."""
-    before = model.objects.using(using).count()
-    model.objects.using(using).bulk_create(
-        [model(**row) for row in rows], batch_size=1000, ignore_conflicts=True
-    )
-    counts[label] += model.objects.using(using).count() - before
-    keys = [row[key] for row in rows]
-    found = dict(model.objects.using(using).filter(**{f"{key}__in": keys}).values_list(key, "pk"))
-    return [found[k] for k in keys]
+    """Create the rows that are new; return every row's id, in order.
+
+    A row is not new when a record has its `key` or any other unique value of it: the
+    seed corpus may hold "United Arab Emirates" under another slug, and that record
+    is the one the generated claims are about.
+    """
+    objects = model.objects.using(using)
+    before = objects.count()
+    objects.bulk_create([model(**row) for row in rows], batch_size=1000, ignore_conflicts=True)
+    counts[label] += objects.count() - before
+    unique = [key] + [
+        field.name
+        for field in model._meta.fields
+        if field.unique and not field.primary_key and field.name != key and field.name in rows[0]
+    ]
+    ids = [None] * len(rows)
+    for name in unique:
+        missing = [i for i, pk in enumerate(ids) if pk is None]
+        if not missing:
+            break
+        values = [rows[i][name] for i in missing]
+        found = dict(objects.filter(**{f"{name}__in": values}).values_list(name, "pk"))
+        for i in missing:
+            ids[i] = found.get(rows[i][name])
+    return ids
 
 
 def _reference_data(claims, counts, using):

@@ -1,7 +1,6 @@
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.importers import CORPUS, load_corpus
+from claims.importers import CORPUS, SeedError, load_corpus
 
 
 class Command(BaseCommand):
@@ -14,10 +13,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, dry_run, **options):
+        notes = []
         try:
-            counts = load_corpus(path, dry_run=dry_run)
-        except (OSError, ValueError, KeyError, ValidationError) as error:
+            counts = load_corpus(path, dry_run=dry_run, notes=notes)
+        except OSError as error:
             raise CommandError(f"Seed corpus not loaded, nothing changed: {error}") from error
+        except SeedError as error:
+            raise CommandError(f"Seed corpus not loaded, nothing changed. {error}") from error
+        for note in notes:
+            self.stderr.write(f"Note: {note}")
         created = ", ".join(f"{n} {name}" for name, n in counts.items())
         prefix = "Would create" if dry_run else "Created"
         self.stdout.write(f"{prefix}: {created}.")
