@@ -1,8 +1,10 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 from django.utils.text import Truncator
-from simple_history.admin import SimpleHistoryAdmin
+from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 
 from . import export
 from .forms import LinkInlineForm, LinkInlineFormSet
@@ -10,6 +12,19 @@ from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, 
 
 # Editors paste addresses without a scheme; assume https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class SimpleHistoryAdmin(BaseHistoryAdmin):
+    """django-simple-history's admin, its history page allowed inline style attributes.
+
+    Its history list writes `style="border-top: 0"` on the paginator. The policy
+    (settings.CONTENT_SECURITY_POLICY) allows inline style attributes on these pages
+    only: never inline scripts, nor style elements.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        view = csp_update({"style-src-attr": [UNSAFE_INLINE]})(super().history_view)
+        return view(request, object_id, extra_context)
 
 
 @admin.register(Outlet)

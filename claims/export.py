@@ -21,6 +21,7 @@ PostgreSQL exactly as the Python functions beside them do.
 
 import csv
 import datetime
+import logging
 
 from django.db import connections
 from django.db.models import F, Func, TextField, Value
@@ -77,6 +78,12 @@ LINK_COLUMNS = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEPARATOR = "; "
 BOM = "\ufeff".encode()
+
+# The last line of a file whose writing failed after its first byte: the status and
+# headers are sent by then, so the file itself says it is incomplete (README, "CSV").
+INCOMPLETE = b"\r\n# EXPORT INCOMPLETE: a server error stopped this file; rows are missing.\r\n"
+
+logger = logging.getLogger(__name__)
 
 # Rows fetched per round trip on the Python path, and bytes handed to the server per
 # chunk on both: small enough to keep memory flat, large enough to keep it fast.
@@ -446,9 +453,18 @@ def _crlf(rows):
 # Responses ---------------------------------------------------------------------------
 
 
-def _with_bom(chunks):
-    yield BOM
-    yield from chunks
+def _guarded(chunks, name, bom):
+    """`chunks` after an optional BOM; a failure part-way is logged and marked in the file."""
+    sent = 0
+    try:
+        for chunk in chunks:
+            if bom and not sent:
+                yield BOM
+            sent += len(chunk)
+            yield chunk
+    except Exception:
+        logger.exception("The %s export failed after %d bytes.", name, sent)
+        yield INCOMPLETE
 
 
 def csv_response(chunks, name, bom=False):
@@ -456,10 +472,12 @@ def csv_response(chunks, name, bom=False):
 
     Nothing runs until the server reads the first chunk: COPY holds the database
     connection until it ends, so it must not start before middleware is done with it.
+    The view has checked every parameter and run the query once (`_filtered`) by then,
+    so an error that the request could cause is a 400 before the first byte.
     """
     filename = f"{name}-{timezone.now().date().isoformat()}.csv"
     return StreamingHttpResponse(
-        _with_bom(chunks) if bom else chunks,
+        _guarded(chunks, name, bom),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": content_disposition_header(True, filename)},
     )
@@ -484,7 +502,12 @@ def _filtered(request):
         problems.append(("bom", "Use bom=1 to start the file with a byte-order mark."))
     if problems:
         return None, False, _bad_request(problems)
-    return filters.qs, bom == "1", None
+    claims = filters.qs
+    # The first round trip, before the first byte: the filters' whole WHERE clause
+    # runs here, so a database error is the view's (logged, a proper error page), not
+    # a file cut after its header.
+    claims.order_by().exists()
+    return claims, bom == "1", None
 
 
 @reader

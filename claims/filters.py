@@ -8,6 +8,7 @@ from django.db import connections
 from django.db.models import Count, F, Func, Subquery
 from django.db.models.expressions import RawSQL
 
+from . import search
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
 from .querysets import HAS_CHOICES, SORTS
 
@@ -41,6 +42,29 @@ class SlugOrIdField(forms.ModelChoiceField):
             f"There is no {self.queryset.model._meta.verbose_name} “{value}”.",
             code="invalid_choice",
         )
+
+
+class SearchField(forms.CharField):
+    """The search box: its text parsed into a claims.search.Search before anything runs."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return text
+        try:
+            parsed = search.parse(text)
+        except search.SearchError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+        if not parsed:
+            raise forms.ValidationError(
+                "The search has no words to look for (only punctuation or exclusions).",
+                code="invalid",
+            )
+        return parsed
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
 
 
 class SlugOrIdFilter(django_filters.ModelChoiceFilter):
@@ -79,7 +103,7 @@ class ClaimFilterForm(forms.Form):
 
 
 class ClaimFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=1000)
+    q = SearchFilter(method="filter_q", label="Search", max_length=1000)
     speaker = SlugOrIdFilter(queryset=Speaker.objects.all())
     outlet = SlugOrIdFilter(queryset=Outlet.objects.all(), field_name="source__outlet")
     source = django_filters.ModelChoiceFilter(
@@ -134,7 +158,7 @@ class ClaimFilter(django_filters.FilterSet):
         for name, value in self.form.cleaned_data.items():
             if name != leave_out:
                 queryset = self.filters[name].filter(queryset, value)
-        q = self.form.cleaned_data.get("q", "")
+        q = self.form.cleaned_data.get("q") or search.Search(())
         sort = self.form.cleaned_data.get("sort") or ("relevance" if q else "newest")
         return queryset.sorted(sort, q)
 

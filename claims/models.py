@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, router, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Greatest, Least, Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
@@ -11,6 +13,35 @@ from . import dates, evidence, integrity
 from .dates import DatePrecision
 from .querysets import ClaimQuerySet, LinkQuerySet, SourceQuerySet
 from .search import SearchDocument, SearchDocumentField
+
+# The longest texts a field takes, in characters, chosen for real material and kept
+# by the forms (a message that names the limit, the text kept) and by the database.
+# A claim is a statement: a long quote is a few paragraphs. A source is the whole
+# article or transcript: a day-long hearing transcribed runs to a few MB.
+LIMITS = {
+    "claim text": 10_000,
+    "source text": 5_000_000,
+    "note": 20_000,
+}
+
+
+def _limited(what, limit_name=None):
+    """Validators for a text field kept to LIMITS[limit_name or what]."""
+    limit = LIMITS[limit_name or what]
+    message = (
+        f"{what[0].upper()}{what[1:]} can be at most {limit:,} characters; "
+        "this one has %(show_value)s. Nothing was saved: shorten it and save again."
+    )
+    return [MaxLengthValidator(limit, message=message)]
+
+
+def _length_constraint(field, limit_name, name):
+    limit = LIMITS[limit_name]
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), limit),
+        name=name,
+        violation_error_message=f"“{field}” exceeds the limit of {limit:,} characters.",
+    )
 
 
 def _precision_matches_date(field):
@@ -112,10 +143,12 @@ class Source(models.Model):
     )
     language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag, e.g. en, ru.")
     full_text = models.TextField(
-        blank=True, help_text="The text exactly as published, typos and all."
+        blank=True,
+        help_text="The text exactly as published, typos and all.",
+        validators=_limited("a source's text", "source text"),
     )
     accessed_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=_limited("the notes", "note"))
     derived_from = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -154,6 +187,8 @@ class Source(models.Model):
         # the base manager: it must keep the evidence values current too.
         base_manager_name = "objects"
         constraints = [
+            _length_constraint("full_text", "source text", "source_full_text_length"),
+            _length_constraint("notes", "note", "source_notes_length"),
             models.CheckConstraint(
                 condition=~Q(derived_from=F("id")),
                 name="source_not_derived_from_itself",
@@ -273,7 +308,7 @@ class Speaker(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
     affiliation = models.CharField(max_length=300, blank=True)
     country = models.CharField(max_length=100, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=_limited("the description", "note"))
 
     class Meta:
         ordering = ["name"]
@@ -344,7 +379,7 @@ class Topic(models.Model):
 
     title = models.CharField(max_length=300, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=_limited("the description", "note"))
     answer_subjects = models.ManyToManyField(
         Subject,
         blank=True,
@@ -378,7 +413,10 @@ class Claim(models.Model):
         NOT_FOUND = "not_found", "not found in the source text"
         NO_TEXT = "no_text", "source text not stored"
 
-    text = models.TextField(help_text="Exactly as the source has it.")
+    text = models.TextField(
+        help_text="Exactly as the source has it.",
+        validators=_limited("a claim's text", "claim text"),
+    )
     kind = models.CharField(max_length=20, choices=Kind, db_index=True)
     speaker = models.ForeignKey(
         Speaker,
@@ -481,6 +519,7 @@ class Claim(models.Model):
                 name="claim_text_not_empty",
                 violation_error_message="A claim needs its text.",
             ),
+            _length_constraint("text", "claim text", "claim_text_length"),
             models.CheckConstraint(
                 condition=Q(kind__in=_ClaimKind.values), name="claim_kind_valid"
             ),
@@ -645,7 +684,11 @@ class Link(models.Model):
     claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_as_a")
     claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_as_b")
     kind = models.CharField(max_length=20, choices=Kind, db_index=True)
-    note = models.TextField(blank=True, help_text="Why these claims are linked.")
+    note = models.TextField(
+        blank=True,
+        help_text="Why these claims are linked.",
+        validators=_limited("a link's note", "note"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -669,6 +712,7 @@ class Link(models.Model):
             models.Index(fields=["claim_b", "kind"], name="link_claim_b_kind_idx"),
         ]
         constraints = [
+            _length_constraint("note", "note", "link_note_length"),
             models.CheckConstraint(
                 condition=~Q(claim_a=F("claim_b")),
                 name="link_not_self",

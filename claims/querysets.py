@@ -37,14 +37,24 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def search(self, value):
-        """Claims whose text, context or reported role match `value`, or whose speaker does."""
-        connection = connections[self.db]
-        from .models import Speaker
+        """Claims whose text, context or reported role match `value`, or whose speaker does.
 
-        speakers = Speaker.objects.filter(
-            Q(name__icontains=value) | Q(aliases__name__icontains=value)
-        ).values("pk")
-        return self.filter(search.matches(connection, value) | Q(speaker__in=speakers))
+        `value` is a claims.search.Search, or text to parse into one (SearchError if
+        it cannot be run). A speaker matches by name or alias when the search is plain
+        words; exclusions and alternatives apply to the claim's own words.
+        """
+        if isinstance(value, str):
+            value = search.parse(value)
+        connection = connections[self.db]
+        condition = search.matches(connection, value)
+        if value.plain:
+            from .models import Speaker
+
+            speakers = Speaker.objects.filter(
+                Q(name__icontains=value.plain) | Q(aliases__name__icontains=value.plain)
+            ).values("pk")
+            condition |= Q(speaker__in=speakers)
+        return self.filter(condition)
 
     def having_links(self, value):
         """Claims whose statement is corroborated or contradicted, or that have no links.
@@ -62,6 +72,8 @@ class ClaimQuerySet(models.QuerySet):
     def sorted(self, sort, q=""):
         """Order by one of SORTS; relevance ranks by the search `q`."""
         if sort == "relevance":
+            if isinstance(q, str):
+                q = search.parse(q)
             self = self.annotate(rank=search.rank(connections[self.db], q))
         return self.order_by(*SORTS[sort][1])
 
