@@ -8,14 +8,17 @@ PORT ?= 8000
 # Tests need a key; it is only ever used by the test run.
 TEST_ENV := SECRET_KEY=test-only-not-secret DEBUG=
 
-.PHONY: run test setup install lint format clean
+.PHONY: run test setup install lint format clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# Every dependency comes pinned, with its hashes, from the lock files in requirements/
+# (`make lock` writes them from pyproject.toml); the project itself installs last.
+LOCKS := requirements/build.txt requirements/dev.txt
+$(VENV)/.installed: pyproject.toml $(LOCKS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes $(addprefix -r ,$(LOCKS))
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -32,6 +35,16 @@ run: setup
 test: install
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Pins every dependency (and its hashes) to the newest release pyproject.toml allows;
+# UPGRADE= keeps the current pins where they still fit (after a pyproject.toml edit).
+UPGRADE ?= --upgrade
+COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--no-header --annotation-style line $(UPGRADE)
+lock: install
+	$(COMPILE) requirements/build.in -o requirements/build.txt
+	$(COMPILE) pyproject.toml -o requirements/base.txt
+	$(COMPILE) pyproject.toml --extra dev -o requirements/dev.txt
 
 lint: install
 	$(BIN)/ruff check .
