@@ -1,12 +1,14 @@
 """The claim list's filters: one FilterSet for the page, the exports and the facets."""
 
+import math
+import random
 import unicodedata
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db import connections
-from django.db.models import Count, F, Func, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Value
+from django.db.models.functions import Mod
 
 from . import search
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
@@ -183,58 +185,94 @@ FACETS = {
 }
 
 
-def facet_counts(filterset, limit=12, sample=None, total=None):
+@dataclass(frozen=True)
+class Estimate:
+    """A count estimated from a Bernoulli sample: `rows` give or take `margin` (95%)."""
+
+    rows: int
+    margin: int
+
+    @property
+    def percent(self):
+        """The margin as a percentage of the estimate, rounded up (never "± 0%")."""
+        return max(1, math.ceil(100 * self.margin / self.rows)) if self.rows else 100
+
+    def __str__(self):
+        return f"about {self.rows:,} ± {self.percent}%"
+
+
+# Knuth's multiplicative hash: id * HASH mod 2**32 spreads consecutive ids evenly.
+HASH = 2_654_435_761
+BUCKETS = 2**32
+
+
+def _sampled(claims, rate, salt):
+    """The claims whose hashed id, offset by `salt`, falls in the first `rate` of buckets.
+
+    With `salt` drawn at random, each claim is in the sample with probability
+    `rate`, whatever its id: an unbiased sample of the list, not its first rows.
+    """
+    bucket = Mod(F("pk") * Value(HASH) + Value(salt), Value(BUCKETS))
+    return claims.alias(sample_bucket=bucket).filter(sample_bucket__lt=int(rate * BUCKETS))
+
+
+def estimate(hits, rate):
+    """The count of a value `hits` times in a sample taken at `rate`, with its margin.
+
+    Each claim is in the sample with probability `rate`, so hits / rate is unbiased;
+    its standard error is sqrt(hits * (1 - rate)) / rate, and the margin is 1.96
+    of them (a 95% interval, by the normal approximation to the binomial).
+    """
+    rows = hits / rate
+    margin = 1.96 * math.sqrt(hits * (1 - rate)) / rate
+    return Estimate(rows=_significant(rows), margin=math.ceil(margin))
+
+
+def _significant(number, digits=3):
+    """`number` rounded to `digits` significant digits: the estimate claims no more."""
+    if number < 10**digits:
+        return round(number)
+    scale = 10 ** (len(str(int(number))) - digits)
+    return round(number / scale) * scale
+
+
+def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None, salt=None):
     """For each facet, its values with their claim counts under the *other* active filters.
 
-    Returns ({facet: [(url value, label, count), ...]}, {facets that were sampled}),
-    one query per facet whatever the number of claims (and, for a long list, one
-    that picks its sample for the facets to share). With `sample`, each facet
-    counts only the first `sample` claims of its list (in the list's order), so that
-    a facet over a million claims reads thousands of rows, not every row; a facet
-    whose list was that long is reported as sampled. Each facet drops its own filter,
-    so a short list can still have a facet over every claim: for an active facet
-    the query also counts what it read; for the others the list's own `total`
-    (the number of claims the filterset selects) tells.
+    Returns ({facet: [(url value, label, count), ...]}, {facet: claims it is over}).
+    Each facet counts the list without its own filter: the list itself (`total`
+    claims) for an inactive facet, a longer one for an active facet (counted here).
+    A facet over at most `exact_up_to` claims (or any, when None) is counted
+    exactly: count is an int. Over more, it is estimated from a random sample of
+    about `sample` of them (`_sampled`): count is an Estimate, its margin shown, and
+    the facet is in the second dict. One query per facet, and one more to count
+    each active facet's list.
     """
     kinds = dict(Claim.Kind.choices)
-    facets, sampled = {}, set()
-    first_of_list = None
+    salt = random.randrange(BUCKETS) if salt is None else salt
+    facets, estimated = {}, {}
     for name, (path, label, slug) in FACETS.items():
-        # The sort stays: a sample is the first claims *as listed*.
         claims = filterset.filter_queryset_without(filterset.queryset.all(), name)
+        claims = claims.order_by()
+        over = total
+        if exact_up_to is not None and (over is None or name in filterset.data):
+            over = claims.count()
+        rate = None
+        if exact_up_to is not None and over > exact_up_to:
+            rate = min(1.0, sample / over)
+            claims = _sampled(claims, rate, salt)
+            estimated[name] = over
         fields = [path] if label is None else [path, label, slug]
-        active = name in filterset.data
-        seen = {}
-        if sample and (active or total is None):
-            first = claims.values("pk")[:sample]
-            claims = Claim.objects.filter(pk__in=first)
-            # How many claims were counted, in the same query: `sample` means more.
-            counted = Claim.objects.filter(pk__in=first).order_by()
-            counted = counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")
-            seen = {"seen": Subquery(counted)}
-        elif sample and total > sample:
-            # Every inactive facet counts the list itself: pick its sample once.
-            if first_of_list is None:
-                first_of_list = list(claims.values_list("pk", flat=True)[:sample])
-            claims = Claim.objects.filter(pk__in=_ids(first_of_list, claims.db))
         rows = list(
-            claims.order_by()
-            .exclude(**{f"{path}__isnull": True})
+            claims.exclude(**{f"{path}__isnull": True})
             .values(*fields)
-            .annotate(n=Count("pk", distinct=True), **seen)
+            .annotate(n=Count("pk", distinct=True))
             .order_by("-n", path)[:limit]
         )
-        if sample and rows and (rows[0]["seen"] >= sample if seen else total > sample):
-            sampled.add(name)
+        for row in rows:
+            row["n"] = estimate(row["n"], rate) if rate else row["n"]
         if label is None:
             facets[name] = [(row[path], kinds[row[path]], row["n"]) for row in rows]
         else:
             facets[name] = [(row[slug] or row[path], row[label], row["n"]) for row in rows]
-    return facets, sampled
-
-
-def _ids(ids, using):
-    """`ids` for an __in lookup: one array parameter on PostgreSQL, not thousands."""
-    if connections[using].vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
+    return facets, estimated

@@ -13,8 +13,10 @@ from .filters import ClaimFilter, facet_counts
 from .models import Claim, Link, Source, Speaker, Stance, Topic
 
 PAGE_SIZE = 50
-# A facet over more claims than this counts the first this-many (see facet_counts).
 TOPIC_CLAIMS = 300  # the most a topic page answers from
+# A facet over at most FACET_EXACT_UP_TO claims is counted exactly; over more, it is
+# estimated from a random sample of about FACET_SAMPLE of them, with its margin.
+FACET_EXACT_UP_TO = 20_000
 FACET_SAMPLE = 10_000
 
 
@@ -96,12 +98,17 @@ def claim_list(request):
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
-    facets, sampled = facet_counts(filters, sample=FACET_SAMPLE, total=page.paginator.count)
+    facets, estimated = facet_counts(
+        filters,
+        exact_up_to=FACET_EXACT_UP_TO,
+        sample=FACET_SAMPLE,
+        total=page.paginator.count,
+    )
     context.update(
         page=page,
         claims=claims,
         facets=facets,
-        sampled=sampled,
+        estimated=estimated,
         facet_sample=FACET_SAMPLE,
         export_query=_without_page(request.GET),
     )

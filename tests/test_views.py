@@ -700,31 +700,6 @@ def test_reading_can_require_a_login(client, settings, url):
     assert client.get(url).status_code == 200
 
 
-def test_facets_over_many_claims_count_a_sample_and_say_so(client, settings, monkeypatch):
-    monkeypatch.setattr("claims.views.FACET_SAMPLE", 3)
-    speaker = SpeakerFactory(name="Frequent", slug="frequent")
-    ClaimFactory.create_batch(5, speaker=speaker)
-    response = client.get(reverse("claims:claim_list"))
-    assert response.context["facets"]["speaker"] == [("frequent", "Frequent", 3)]
-    assert "Counts among the first 3 claims that match the other filters" in (
-        response.content.decode()
-    )
-    assert response.context["page"].paginator.count == 5
-
-
-def test_a_sampled_facet_counts_the_first_claims_in_the_lists_own_order(client, monkeypatch):
-    monkeypatch.setattr("claims.views.FACET_SAMPLE", 3)
-    old, new = SpeakerFactory(name="Old", slug="old"), SpeakerFactory(name="New", slug="new")
-    for day in (1, 2, 3):
-        ClaimFactory(speaker=old, stated_on=datetime.date(2020, 1, day))
-        ClaimFactory(speaker=new, stated_on=datetime.date(2024, 1, day))
-    newest = client.get(reverse("claims:claim_list"))
-    assert newest.context["facets"]["speaker"] == [("new", "New", 3)]
-    oldest = client.get(reverse("claims:claim_list"), {"sort": "oldest"})
-    assert oldest.context["facets"]["speaker"] == [("old", "Old", 3)]
-    assert oldest.context["sampled"] >= {"speaker"}
-
-
 def test_a_slug_made_of_digits_is_a_slug_and_an_id_is_still_an_id(client):
     orwell = SpeakerFactory(name="Nineteen Eighty-Four", slug="1984")
     other = SpeakerFactory(name="Someone else")
@@ -737,23 +712,3 @@ def test_a_slug_made_of_digits_is_a_slug_and_an_id_is_still_an_id(client):
     assert client.get(reverse("claims:claim_list"), {"speaker": "99999"}).status_code == 400
 
 
-def test_a_facet_is_sampled_when_its_own_list_is_long_not_the_page(client, monkeypatch):
-    monkeypatch.setattr("claims.views.FACET_SAMPLE", 3)
-    frequent = SpeakerFactory(name="Frequent", slug="frequent")
-    ClaimFactory.create_batch(4, speaker=frequent, kind=Claim.Kind.QUOTE)
-    rare = SpeakerFactory(name="Rare", slug="rare")
-    ClaimFactory(speaker=rare, kind=Claim.Kind.QUOTE)
-    response = client.get(reverse("claims:claim_list"), {"speaker": "rare"})
-    assert response.context["page"].paginator.count == 1
-    # The speaker facet drops the speaker filter: five claims, so three are counted.
-    assert response.context["sampled"] == {"speaker"}
-    assert sum(count for *_, count in response.context["facets"]["speaker"]) == 3
-    # The kind facet counts the rare speaker's one claim, exactly.
-    assert response.context["facets"]["kind"] == [("quote", "direct quote", 1)]
-    monkeypatch.setattr("claims.views.FACET_SAMPLE", 5)
-    response = client.get(reverse("claims:claim_list"), {"speaker": "rare"})
-    assert response.context["sampled"] == {"speaker"}  # five is not known to be all
-    monkeypatch.setattr("claims.views.FACET_SAMPLE", 6)
-    response = client.get(reverse("claims:claim_list"), {"speaker": "rare"})
-    assert response.context["sampled"] == set()
-    assert ("frequent", "Frequent", 4) in response.context["facets"]["speaker"]

@@ -1,0 +1,114 @@
+"""Every count the claim list shows beside a facet is exact, or an estimate with its margin."""
+
+import pytest
+from django.http import QueryDict
+from django.urls import reverse
+
+from claims.filters import FACETS, ClaimFilter, Estimate, estimate
+from claims.importers import load_corpus
+from claims.management.commands.generate_claims import generate
+from claims.models import Claim, Speaker, Topic
+from tests.factories import ClaimFactory, SpeakerFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("claims:claim_list")
+
+
+def exact(query, facet, value):
+    """The true number of claims the list `query` would show with facet=value instead."""
+    data = QueryDict(query, mutable=True)
+    data.pop("page", None)
+    data[facet] = str(value)
+    filters = ClaimFilter(data, queryset=Claim.objects.all())
+    assert filters.is_valid(), filters.errors
+    return filters.qs.count()
+
+
+def shown_counts(client, query):
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code == 200
+    return response, [
+        (facet, value, count)
+        for facet, values in response.context["facets"].items()
+        for value, _, count in values
+    ]
+
+
+def queries():
+    topic = Topic.objects.order_by("pk").first().slug
+    speaker = Speaker.objects.order_by("pk").first().slug
+    return ["", "kind=quote", f"topic={topic}", f"speaker={speaker}&kind=paraphrase"]
+
+
+def test_on_a_list_within_the_budget_every_count_is_exact(client):
+    load_corpus()
+    generate(claims=1_500, links=0, seed=2)
+    for query in queries():
+        response, counts = shown_counts(client, query)
+        assert response.context["estimated"] == {}
+        assert counts, query
+        for facet, value, count in counts:
+            assert count == exact(query, facet, value), (query, facet, value)
+
+
+@pytest.fixture
+def budget(monkeypatch):
+    """A small budget, so that 3,000 claims are more than the exact counts allow."""
+    monkeypatch.setattr("claims.views.FACET_EXACT_UP_TO", 1_000)
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 600)
+
+
+def test_over_the_budget_counts_are_estimates_within_their_stated_margin(client, budget):
+    generate(claims=3_000, links=0, seed=2)
+    within, total = 0, 0
+    for query in queries():
+        response, counts = shown_counts(client, query)
+        page = response.content.decode()
+        for facet, value, count in counts:
+            true = exact(query, facet, value)
+            if facet in response.context["estimated"]:
+                assert isinstance(count, Estimate)
+                assert f"about {count.rows:,} ± {count.percent}%" in page
+                # 1.96 standard errors; none may be off by three margins (~6 of them).
+                assert abs(count.rows - true) <= 3 * count.margin + 0.005 * true, (query, facet)
+                within += abs(count.rows - true) <= count.margin + 0.005 * true
+                total += 1
+            else:
+                assert count == true, (query, facet, value)
+        if response.context["estimated"]:
+            assert "Estimated from a random sample of about 600" in page
+    assert total > 40
+    assert within >= 0.8 * total  # a 95% margin holds for most values
+
+
+def test_the_sample_is_random_not_the_first_claims_of_the_list(client, budget, monkeypatch):
+    """The newest claims all have one speaker: a first-rows sample would show only him."""
+    generate(claims=2_000, links=0, seed=5)
+    latest = SpeakerFactory(name="Latest Speaker", slug="latest")
+    ClaimFactory.create_batch(700, speaker=latest, kind=Claim.Kind.QUOTE)
+    response, counts = shown_counts(client, "")
+    speakers = {value: count for facet, value, count in counts if facet == "speaker"}
+    assert response.context["estimated"]["speaker"] == 2_700
+    assert "latest" in speakers
+    assert abs(speakers["latest"].rows - 700) <= 3 * speakers["latest"].margin
+    assert len(speakers) > 1
+
+
+def test_an_active_facet_is_estimated_over_its_own_longer_list(client, budget):
+    generate(claims=3_000, links=0, seed=2)
+    speaker = Speaker.objects.order_by("pk").first()
+    response, counts = shown_counts(client, f"speaker={speaker.slug}")
+    estimated = response.context["estimated"]
+    assert estimated["speaker"] == Claim.objects.count()
+    assert "kind" not in estimated  # the one speaker's claims: few enough to count
+    assert set(estimated) <= set(FACETS)
+
+
+def test_the_margin_follows_the_binomial_and_never_reads_zero():
+    count = estimate(hits=400, rate=0.1)
+    assert count.rows == 4_000
+    assert count.margin == 372  # 1.96 * sqrt(400 * 0.9) / 0.1 = 371.8
+    assert count.percent == 10
+    assert str(estimate(hits=10_000, rate=0.999)) == "about 10,000 ± 1%"
+    assert estimate(hits=123_456, rate=0.5).rows == 247_000
