@@ -486,7 +486,9 @@ def csv_response(chunks, name, bom=False):
 def _bad_request(problems):
     lines = ["The export was not made: fix these parameters and try again."]
     lines += [f"{name}: {message}" if name else message for name, message in problems]
-    return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain")
+    return HttpResponse(
+        "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+    )
 
 
 def _filtered(request):

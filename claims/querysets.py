@@ -40,21 +40,20 @@ class ClaimQuerySet(models.QuerySet):
         """Claims whose text, context or reported role match `value`, or whose speaker does.
 
         `value` is a claims.search.Search, or text to parse into one (SearchError if
-        it cannot be run). A speaker matches by name or alias when the search is plain
-        words; exclusions and alternatives apply to the claim's own words.
+        it cannot be run). In each of its alternatives, the words match the claim's
+        text or its speaker's name or alias; the words it excludes apply to the text.
         """
+        from .models import Speaker
+
         if isinstance(value, str):
             value = search.parse(value)
-        connection = connections[self.db]
-        condition = search.matches(connection, value)
-        if value.plain:
-            from .models import Speaker
 
-            speakers = Speaker.objects.filter(
-                Q(name__icontains=value.plain) | Q(aliases__name__icontains=value.plain)
+        def speakers(words):
+            return Speaker.objects.filter(
+                Q(name__icontains=words) | Q(aliases__name__icontains=words)
             ).values("pk")
-            condition |= Q(speaker__in=speakers)
-        return self.filter(condition)
+
+        return self.filter(search.matches(connections[self.db], value, speakers))
 
     def having_links(self, value):
         """Claims whose statement is corroborated or contradicted, or that have no links.

@@ -59,16 +59,6 @@ class Search:
     def __bool__(self):
         return bool(self.alternatives)
 
-    @property
-    def plain(self):
-        """The words of a search without operators, else None (for speaker names)."""
-        if len(self.alternatives) != 1:
-            return None
-        terms = self.alternatives[0]
-        if any(term.excluded for term in terms):
-            return None
-        return " ".join(term.text for term in terms)
-
 
 def parse(value):
     """The Search that `value` asks for; SearchError if it cannot be run."""
@@ -120,16 +110,38 @@ class SearchDocument(Func):
         return SearchVector(*self.source_expressions, config=CONFIG).as_sql(compiler, connection)
 
 
-def matches(connection, search):
-    """A filter for claims whose search document matches the parsed `search`."""
+def _all_of(connection, terms):
+    """Claims whose search document holds every one of `terms` (and none it excludes)."""
+    if not terms:
+        return Q()
     if connection.vendor == "postgresql":
-        return Q(search_document=SearchQuery(str(search), config=CONFIG, search_type="websearch"))
+        query = " ".join(map(str, terms))
+        return Q(search_document=SearchQuery(query, config=CONFIG, search_type="websearch"))
+    condition = Q()
+    for term in terms:
+        contains = Q(search_document__contains=term.text.lower())
+        condition &= ~contains if term.excluded else contains
+    return condition
+
+
+def matches(connection, search, speakers=None):
+    """A filter for claims that match the parsed `search`: any of its alternatives.
+
+    A claim matches an alternative when its text holds the alternative's words, or,
+    given `speakers` (a function from words to a queryset of speaker ids), when its
+    speaker's name or alias does; either way, the words it excludes must not be in
+    the claim's text.
+    """
     condition = Q(pk__in=[])
     for terms in search.alternatives:
-        alternative = Q()
-        for term in terms:
-            contains = Q(search_document__contains=term.text.lower())
-            alternative &= ~contains if term.excluded else contains
+        included = [term for term in terms if not term.excluded]
+        excluded = [term for term in terms if term.excluded]
+        alternative = _all_of(connection, terms)
+        if speakers is not None:
+            by_speaker = Q(speaker__in=speakers(" ".join(term.text for term in included)))
+            for term in excluded:
+                by_speaker &= ~_all_of(connection, [Term(term.text, False, term.phrase)])
+            alternative |= by_speaker
         condition |= alternative
     return condition
 

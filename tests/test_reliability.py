@@ -53,9 +53,15 @@ def test_search_syntax_means_the_same_on_every_database(client, claims):
     assert listed(client, "taliban -sanctions") == {claims["power"].text}
     assert listed(client, "envoy or sanctions") == {claims["envoy"].text, claims["sanctions"].text}
     assert listed(client, '"actual power"') == {claims["power"].text}
-    # A speaker matches by name when the search is plain words, not when excluded.
+    # The words match a claim's text or its speaker's name; exclusions, the text.
     assert listed(client, "kabulov") == {claims["envoy"].text}
     assert listed(client, "russia -kabulov") == {claims["envoy"].text}
+    assert listed(client, "kabulov -sanctions") == {claims["envoy"].text}
+    assert listed(client, "kabulov -envoy") == set()
+    assert listed(client, "kabulov or sanctions") == {
+        claims["envoy"].text,
+        claims["sanctions"].text,
+    }
 
 
 def test_a_search_of_too_many_words_is_refused_naming_the_limit(client, claims):
@@ -88,6 +94,17 @@ def test_a_body_over_the_limit_is_a_400_that_names_the_limit(editor_client, sett
     )
     assert response.status_code == 400
     assert "larger than 1 MB" in response.content.decode()
+
+
+def test_a_request_error_on_an_export_is_plain_text_too(client, settings):
+    query = "&".join(f"p{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = client.get(f"{EXPORTS[0]}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "more than 1,000 parameters" in response.content.decode()
+    response = client.get(EXPORTS[0], {"speaker": "Кабулов"})
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Кабулов" in response.content.decode("utf-8")
 
 
 def test_a_disallowed_host_is_a_400_that_says_so(client):

@@ -710,5 +710,3 @@ def test_a_slug_made_of_digits_is_a_slug_and_an_id_is_still_an_id(client):
     by_id = client.get(reverse("claims:claim_list"), {"speaker": str(other.pk)})
     assert [c.text for c in by_id.context["claims"]] == ["Something else."]
     assert client.get(reverse("claims:claim_list"), {"speaker": "99999"}).status_code == 400
-
-

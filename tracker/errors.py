@@ -16,6 +16,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
@@ -50,8 +51,15 @@ def explain(exception):
 
 
 def bad_request(request, exception=None):
-    """handler400: the 400 page, with the reason."""
-    return render(request, "400.html", {"reason": explain(exception)}, status=400)
+    """handler400: the 400 page, with the reason (plain text for a CSV download)."""
+    reason = explain(exception)
+    if request.path.endswith(".csv"):
+        return HttpResponse(
+            f"The export was not made. {reason}\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 class RequestErrorsMiddleware:
