@@ -264,7 +264,7 @@ def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None,
             estimated[name] = over
         fields = [path] if label is None else [path, label, slug]
         rows = list(
-            claims.exclude(**{f"{path}__isnull": True})
+            claims.filter(**{f"{path}__isnull": False})
             .values(*fields)
             .annotate(n=Count("pk", distinct=True))
             .order_by("-n", path)[:limit]
