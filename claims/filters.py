@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, Value
-from django.db.models.functions import Mod
+from django.db.models import Count
 
 from . import search
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
@@ -201,19 +200,15 @@ class Estimate:
         return f"about {self.rows:,} ± {self.percent}%"
 
 
-# Knuth's multiplicative hash: id * HASH mod 2**32 spreads consecutive ids evenly.
-HASH = 2_654_435_761
-BUCKETS = 2**32
+def _sampled(claims, rate, start):
+    """The claims whose sample_key lies in [start, start + rate): a sample at `rate`.
 
-
-def _sampled(claims, rate, salt):
-    """The claims whose hashed id, offset by `salt`, falls in the first `rate` of buckets.
-
-    With `salt` drawn at random, each claim is in the sample with probability
-    `rate`, whatever its id: an unbiased sample of the list, not its first rows.
+    Each claim's sample_key is uniform in [0, 1), drawn when it was written and
+    independent of everything else about it, so each claim is in any window of
+    width `rate` with probability `rate`, independently of the others: a Bernoulli
+    sample, read by an index range scan. `start` is drawn at random per request.
     """
-    bucket = Mod(F("pk") * Value(HASH) + Value(salt), Value(BUCKETS))
-    return claims.alias(sample_bucket=bucket).filter(sample_bucket__lt=int(rate * BUCKETS))
+    return claims.filter(sample_key__gte=start, sample_key__lt=start + rate)
 
 
 def estimate(hits, rate):
@@ -236,7 +231,7 @@ def _significant(number, digits=3):
     return round(number / scale) * scale
 
 
-def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None, salt=None):
+def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None):
     """For each facet, its values with their claim counts under the *other* active filters.
 
     Returns ({facet: [(url value, label, count), ...]}, {facet: claims it is over}).
@@ -249,7 +244,6 @@ def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None,
     each active facet's list.
     """
     kinds = dict(Claim.Kind.choices)
-    salt = random.randrange(BUCKETS) if salt is None else salt
     facets, estimated = {}, {}
     for name, (path, label, slug) in FACETS.items():
         claims = filterset.filter_queryset_without(filterset.queryset.all(), name)
@@ -260,7 +254,7 @@ def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None,
         rate = None
         if exact_up_to is not None and over > exact_up_to:
             rate = min(1.0, sample / over)
-            claims = _sampled(claims, rate, salt)
+            claims = _sampled(claims, rate, random.uniform(0, 1 - rate))
             estimated[name] = over
         fields = [path] if label is None else [path, label, slug]
         rows = list(

@@ -44,6 +44,19 @@ def _length_constraint(field, limit_name, name):
     )
 
 
+class UniformRandom(models.Func):
+    """A random number in [0, 1), evaluated per row, as a database default."""
+
+    output_field = models.FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "random()", []
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # random() is a signed 64-bit integer there; abs() of its minimum overflows.
+        return "((random() & 9223372036854775807) / 9223372036854775808.0)", []
+
+
 def _precision_matches_date(field):
     """A date is unknown exactly when its precision says so."""
     unknown = Q(**{f"{field}__isnull": True, f"{field}_precision": DatePrecision.UNKNOWN})
@@ -493,13 +506,23 @@ class Claim(models.Model):
     import_ref = models.CharField(
         max_length=100, unique=True, null=True, blank=True, editable=False
     )
+    # A uniform random number in [0, 1), drawn by the database for each new claim: the
+    # claims in any window of it of width p are a Bernoulli sample of rate p, found
+    # by an index range scan (facet estimates, claims.filters).
+    sample_key = models.FloatField(db_default=UniformRandom(), editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)  # indexed with id: claim_added_idx
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClaimQuerySet.as_manager()
     # The search document is derived from the other fields: nothing to keep.
     history = HistoricalRecords(
-        excluded_fields=["search_document", "topic_names", "subject_names", *evidence.FIELDS],
+        excluded_fields=[
+            "search_document",
+            "topic_names",
+            "subject_names",
+            "sample_key",
+            *evidence.FIELDS,
+        ],
         m2m_fields=[topics, subjects],
     )
 
