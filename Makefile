@@ -8,7 +8,7 @@ PORT ?= 8000
 # Tests need a key; it is only ever used by the test run.
 TEST_ENV := SECRET_KEY=test-only-not-secret DEBUG=
 
-.PHONY: run test setup install lint format clean lock
+.PHONY: run test setup install lint format clean lock bench-install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lock: install
 	$(COMPILE) requirements/build.in -o requirements/build.txt
 	$(COMPILE) pyproject.toml -o requirements/base.txt
 	$(COMPILE) pyproject.toml --extra dev -o requirements/dev.txt
+	$(COMPILE) pyproject.toml --extra dev --extra bench -o requirements/bench.txt
+
+# Datasette, for bench/peer.py only: never needed to run or test the app.
+bench-install: install
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bench.txt
 
 lint: install
 	$(BIN)/ruff check .
