@@ -94,12 +94,13 @@ def copy_to_sqlite(connection, path):
     target.execute("PRAGMA synchronous = OFF")
     for table, columns in TABLES.items():
         keys = FOREIGN_KEYS.get(table, {})
+        # Declared types, so that SQLite stores the CSV's numbers as numbers.
         definitions = ", ".join(
             "id INTEGER PRIMARY KEY"
             if column == "id"
-            else f"{column} REFERENCES {keys[column]}(id)"
+            else f"{column} INTEGER REFERENCES {keys[column]}(id)"
             if column in keys
-            else column
+            else f"{column} TEXT"
             for column in columns
         )
         target.execute(f"CREATE TABLE {table} ({definitions})")
@@ -116,9 +117,10 @@ def copy_to_sqlite(connection, path):
         target.commit()
     for table, column in INDEXES:
         target.execute(f"CREATE INDEX {table}_{column} ON {table} ({column})")
+    # Datasette finds a table's full-text index by content="<table>", double-quoted.
     target.execute(
         "CREATE VIRTUAL TABLE claims_claim_fts USING fts5"
-        "(text, context, content='claims_claim', content_rowid='id')"
+        '(text, context, content="claims_claim", content_rowid="id")'
     )
     target.execute("INSERT INTO claims_claim_fts (claims_claim_fts) VALUES ('rebuild')")
     target.execute("ANALYZE")
@@ -194,6 +196,26 @@ def requests(connection, database):
     ]
 
 
+def matches(port, path):
+    """How many claims Datasette says the page's filters select (its JSON's count)."""
+    base, _, query = path.partition("?")
+    url = f"http://127.0.0.1:{port}{base}.json?{query}&_size=1"
+    with urllib.request.urlopen(url, timeout=900) as response:
+        return json.load(response).get("filtered_table_rows_count")
+
+
+def our_matches(path):
+    """How many claims the tracker's list at `path` shows (its FilterSet's count)."""
+    from django.http import QueryDict
+
+    from claims.filters import ClaimFilter
+    from claims.models import Claim
+
+    filters = ClaimFilter(QueryDict(path.partition("?")[2]), queryset=Claim.objects.all())
+    assert filters.is_valid(), filters.errors
+    return filters.qs.count()
+
+
 def references(connection, repeat):
     """Median seconds of count(*) and of a bare COPY of the claim table."""
     with connection.cursor() as cursor:
@@ -244,6 +266,7 @@ def main():
         claims = cursor.fetchone()[0]
     pages = requests(connection, path.stem)
     count, bare_copy = references(connection, options.repeat)
+    ours_found = {label: our_matches(ours) for label, ours, _ in pages}
     connection.close()
 
     with tempfile.TemporaryDirectory() as name:
@@ -259,8 +282,14 @@ def main():
                 for _ in range(repeat):
                     times["ours"].append(fetch(tracker_port, ours))
                     times["theirs"].append(fetch(peer_port, theirs))
+                found = (ours_found[label], matches(peer_port, theirs.replace(".csv", "")))
                 rows.append(
-                    (label, statistics.median(times["ours"]), statistics.median(times["theirs"]))
+                    (
+                        label,
+                        statistics.median(times["ours"]),
+                        statistics.median(times["theirs"]),
+                        found,
+                    )
                 )
         finally:
             for server in servers:
@@ -271,10 +300,14 @@ def main():
         f"\n{claims:,} claims; median of {options.repeat} (CSV: {options.csv_repeat}), "
         "alternating, over HTTP"
     )
-    print(f"{'page':<32} {'Claim Tracker':>14} {'Datasette':>12} {'ratio':>7}")
-    for label, ours, theirs in rows:
+    print(f"{'page':<32} {'Claim Tracker':>14} {'Datasette':>12} {'ratio':>7}   claims matched")
+    for label, ours, theirs, (ours_found, theirs_found) in rows:
         ratio = theirs / ours
-        print(f"{label:<32} {ours * 1000:>11,.0f} ms {theirs * 1000:>9,.0f} ms {ratio:>6.1f}x")
+        print(
+            f"{label:<32} {ours * 1000:>11,.0f} ms {theirs * 1000:>9,.0f} ms {ratio:>6.1f}x"
+            f"   {ours_found:,} / {theirs_found:,}"
+        )
+    print("(claims matched: the tracker's count / Datasette's; search stems only on ours)")
     print(
         f"\nreferences: count(*) of claims_claim {count * 1000:,.0f} ms; "
         f"bare COPY claims_claim TO STDOUT {bare_copy * 1000:,.0f} ms"
