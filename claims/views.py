@@ -109,7 +109,6 @@ def claim_list(request):
         claims=claims,
         facets=facets,
         estimated=estimated,
-        facet_sample=FACET_SAMPLE,
         export_query=_without_page(request.GET),
     )
     return render(request, "claims/claim_list.html", context)
