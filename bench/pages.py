@@ -29,7 +29,7 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import Claim, Speaker, Topic
+from claims.models import Claim, Outlet, Speaker, Subject, Topic
 
 
 def timed(function, repeat):
@@ -41,23 +41,28 @@ def timed(function, repeat):
     return statistics.median(times), result
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", default="", help="Time only pages whose URL contains this.")
-    args = parser.parse_args()
-
-    client = Client()
+def reading_pages():
+    """The URLs timed here (and by bench/load.py): every kind of reading page."""
     claim = Claim.objects.order_by("id").first()
     if claim is None:
         sys.exit("No claims: run manage.py generate_claims first.")
     speaker = Speaker.objects.order_by("id").first()
     topic = Topic.objects.order_by("id").first()
-    pages = [
+    subject = Subject.objects.order_by("id").first()
+    outlet = Outlet.objects.order_by("id").first()
+    via = Claim.objects.filter(via__isnull=False).values_list("via__slug", flat=True).first()
+    return [
         "/",
         "/claims/",
         "/claims/?page=2",
         f"/claims/?speaker={speaker.slug}",
+        f"/claims/?outlet={outlet.slug}",
+        f"/claims/?source={claim.source_id}",
+        f"/claims/?via={via}",
+        f"/claims/?topic={topic.slug}",
+        f"/claims/?subject={subject.slug}",
+        "/claims/?kind=quote",
+        "/claims/?has=contradiction",
         f"/claims/?topic={topic.slug}&has=contradiction",
         "/claims/?q=sanctions",
         "/claims/?stated_after=2024-01-01&sort=oldest",
@@ -68,6 +73,16 @@ def main():
         f"/sources/{claim.source_id}/",
         f"/topics/{topic.slug}/",
     ]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default="", help="Time only pages whose URL contains this.")
+    args = parser.parse_args()
+
+    client = Client()
+    pages = reading_pages()
     claims = Claim.objects.count()
     reference, _ = timed(lambda: Claim.objects.count(), args.repeat)
     print(f"{connection.vendor}, {claims:,} claims; reference count(*): {reference * 1000:.0f} ms")

@@ -1,36 +1,74 @@
-"""Counts of whole tables that stay cheap at a million rows."""
+"""Exact counts at any size, read from the tallies the triggers keep (claims.tallies)."""
 
-from django.db import connections, router
+from django.db.models.functions import Length
 
-# Below this many rows (by PostgreSQL's estimate) a table is counted exactly.
-EXACT_BELOW = 100_000
+from .models import Claim, Link, Source, Speaker, Tally
+
+TABLES = {Source: "claims_source", Speaker: "claims_speaker", Link: "claims_link"}
+
+# The claim list's filters that a tally counts alone: filter name -> tally facet.
+TALLIED_FILTERS = {
+    "kind": "kind",
+    "speaker": "speaker",
+    "source": "source",
+    "outlet": "outlet",
+    "via": "via",
+    "topic": "topic",
+    "subject": "subject",
+    "has": "has",
+}
 
 
-def table_counts(*models, exact_below=None):
-    """{model: (rows, estimated)} for each model's table.
+def _value(value):
+    """A filter's cleaned value as its tally names it: a record's id, or the choice."""
+    return str(getattr(value, "pk", value))
 
-    count(*) reads the whole table, so on PostgreSQL a table the planner believes
-    holds `exact_below` rows or more is given the planner's estimate instead
-    (pg_class.reltuples, kept by ANALYZE and autovacuum; it costs nothing), and
-    `estimated` says so. Smaller tables, tables never analysed (-1) and other
-    databases are counted exactly.
-    """
-    exact_below = EXACT_BELOW if exact_below is None else exact_below
-    estimates = {}
-    connection = connections[router.db_for_read(models[0])]
-    if connection.vendor == "postgresql":
-        tables = [model._meta.db_table for model in models]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])",
-                [tables],
-            )
-            estimates = dict(cursor.fetchall())
-    counts = {}
-    for model in models:
-        estimate = estimates.get(model._meta.db_table, -1)
-        if estimate >= exact_below:
-            counts[model] = (round(estimate), True)
-        else:
-            counts[model] = (model._default_manager.count(), False)
+
+def tally(facet, value=""):
+    """The kept count of claims with `value` for `facet` (0 when none has)."""
+    rows = Tally.objects.filter(facet=facet, value=_value(value)).values_list("rows", flat=True)
+    return next(iter(rows), 0)
+
+
+def tallies(facet, values):
+    """{value: count} for each of `values` of `facet`, in one query."""
+    wanted = {_value(value): value for value in values}
+    rows = Tally.objects.filter(facet=facet, value__in=wanted).values_list("value", "rows")
+    counts = dict.fromkeys(wanted.values(), 0)
+    counts.update((wanted[value], n) for value, n in rows)
     return counts
+
+
+def top(facet, limit, ids=True):
+    """[(value, count)] of the `limit` commonest values of `facet`, most first.
+
+    Ties go in the order of the values: ids (`ids`) in numeric order, as the list's
+    own facet queries have them, other values in text order.
+    """
+    rows = Tally.objects.filter(facet=facet, rows__gt=0)
+    rows = rows.order_by("-rows", *([Length("value")] if ids else []), "value")
+    return list(rows.values_list("value", "rows")[:limit])
+
+
+def table_counts():
+    """{model: rows} for the claims and each table the home page counts, in one query."""
+    keys = {Claim: ("all", ""), **{model: ("table", name) for model, name in TABLES.items()}}
+    rows = Tally.objects.filter(facet__in={"all", "table"}).values_list("facet", "value", "rows")
+    kept = {(facet, value): n for facet, value, n in rows}
+    return {model: kept.get(key, 0) for model, key in keys.items()}
+
+
+def list_total(active):
+    """The exact length of the claim list under `active` filters, if a tally holds it.
+
+    `active` is [(filter name, cleaned value)], sort left out. No filter: every
+    claim. One filter that a tally counts alone: that tally. Otherwise None, and
+    the list is counted.
+    """
+    if not active:
+        return tally("all")
+    if len(active) == 1:
+        ((name, value),) = active
+        if name in TALLIED_FILTERS:
+            return tally(TALLIED_FILTERS[name], value)
+    return None

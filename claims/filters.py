@@ -4,6 +4,7 @@ import json
 import math
 import random
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import django_filters
@@ -11,7 +12,7 @@ from django import forms
 from django.db import connections
 from django.db.models import Count
 
-from . import search
+from . import counts, search
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
 from .querysets import HAS_CHOICES, SORTS
 
@@ -175,15 +176,81 @@ class ClaimFilter(django_filters.FilterSet):
         ]
 
 
-# facet name: (lookup path of its value, of its label, of its URL value)
+# facet name: its lookup path on the claim, in the order the list shows them
 FACETS = {
-    "kind": ("kind", None, None),
-    "topic": ("topics", "topics__title", "topics__slug"),
-    "subject": ("subjects", "subjects__name", "subjects__slug"),
-    "speaker": ("speaker", "speaker__name", "speaker__slug"),
-    "outlet": ("source__outlet", "source__outlet__name", "source__outlet__slug"),
-    "via": ("via", "via__name", "via__slug"),
+    "kind": "kind",
+    "topic": "topics",
+    "subject": "subjects",
+    "speaker": "speaker",
+    "outlet": "source__outlet",
+    "via": "via",
 }
+# The facets that are a column of the claim (or of its source); the others are
+# many-to-many.
+ON_THE_CLAIM = {"kind", "speaker", "outlet", "via"}
+
+
+# facet name: the model its tally's values are ids of, and the field that labels them
+TALLY_LABELS = {
+    "topic": (Topic, "title"),
+    "subject": (Subject, "name"),
+    "speaker": (Speaker, "name"),
+    "outlet": (Outlet, "name"),
+    "via": (Outlet, "name"),
+}
+
+
+def _labelled(name, rows):
+    """[(url value, label, count)] for a facet's [(value, count)]: kinds or record ids."""
+    if name == "kind":
+        kinds = dict(Claim.Kind.choices)
+        return [(value, kinds[value], n) for value, n in rows]
+    model, label = TALLY_LABELS[name]
+    records = model.objects.in_bulk([pk for pk, _ in rows])
+    return [
+        (records[pk].slug or pk, getattr(records[pk], label), n) for pk, n in rows if pk in records
+    ]
+
+
+def _tallied(name, limit):
+    """A facet of the whole corpus, from the counts kept on write: exact, one query."""
+    if name == "kind":
+        return _labelled(name, counts.top(name, limit, ids=False))
+    return _labelled(name, [(int(value), n) for value, n in counts.top(name, limit)])
+
+
+def _counted_together(claims, names, limit):
+    """Exact facets `names`, all over the list `claims`, read in one pass.
+
+    One query reads the claim columns of every claim of the list (a list counted
+    exactly is short) and Python counts them; each many-to-many facet is one query
+    on its link table. Separate GROUP BYs would each fetch the same claims again.
+    """
+    facets = {}
+    columns = [name for name in names if name in ON_THE_CLAIM]
+    if columns:
+        tallies = {name: Counter() for name in columns}
+        for row in claims.values_list(*(FACETS[name] for name in columns)):
+            for name, value in zip(columns, row, strict=True):
+                if value is not None:
+                    tallies[name][value] += 1
+        for name, tally in tallies.items():
+            top = sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:limit]
+            facets[name] = _labelled(name, top)
+    for name in names:
+        if name in ON_THE_CLAIM:
+            continue
+        field = Claim._meta.get_field(FACETS[name])  # topics, subjects
+        through = field.remote_field.through
+        column = field.m2m_reverse_field_name()
+        rows = (
+            through.objects.filter(claim__in=claims.values("pk"))
+            .values_list(column)
+            .annotate(n=Count("*"))  # from the (claim, value) index alone
+            .order_by("-n", column)[:limit]
+        )
+        facets[name] = _labelled(name, list(rows))
+    return facets
 
 
 @dataclass(frozen=True)
@@ -251,38 +318,48 @@ def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None)
     """For each facet, its values with their claim counts under the *other* active filters.
 
     Returns ({facet: [(url value, label, count), ...]}, {facet: its sampling rate}).
-    Each facet counts the list without its own filter: the list itself (`total`
-    claims) for an inactive facet, a longer one for an active facet (sized here by
-    `_size`). A facet over at most `exact_up_to` claims (or any, when None) is
-    counted exactly: count is an int. Over more, it is estimated from a random
-    sample of about `sample` of them (`_sampled`): count is an Estimate, its margin
-    shown, and the facet is in the second dict. One query per facet, and one more
-    to size each active facet's list.
+
+    - A facet with no *other* filter active counts the whole corpus: its counts are
+      read from the tallies (claims.counts), exact, one query.
+    - The inactive facets all count the list itself (`total` claims), together.
+    - An active facet counts the list without its own filter, longer than the page
+      (sized by `_size`).
+
+    A list of at most `exact_up_to` claims (or any, when None) is counted exactly:
+    count is an int. A longer one is estimated from one random sample of about
+    `sample` of its claims (`_sampled`): count is an Estimate, its margin shown, and
+    the facet is in the second dict with its rate. At most three queries per list
+    counted (`_counted_together`), and the labels.
     """
-    kinds = dict(Claim.Kind.choices)
     facets, estimated = {}, {}
-    for name, (path, label, slug) in FACETS.items():
-        claims = filterset.filter_queryset_without(filterset.queryset.all(), name)
-        claims = claims.order_by()
-        over = total
-        if exact_up_to is not None and (over is None or name in filterset.data):
-            over = _size(claims)
-        rate = None
-        if exact_up_to is not None and over > exact_up_to:
-            rate = min(1.0, sample / over)
-            claims = _sampled(claims, rate, random.uniform(0, 1 - rate))
-            estimated[name] = f"{rate * 100:.2g}%"
-        fields = [path] if label is None else [path, label, slug]
-        rows = list(
-            claims.filter(**{f"{path}__isnull": False})
-            .values(*fields)
-            .annotate(n=Count("pk", distinct=True))
-            .order_by("-n", path)[:limit]
-        )
-        for row in rows:
-            row["n"] = estimate(row["n"], rate) if rate else row["n"]
-        if label is None:
-            facets[name] = [(row[path], kinds[row[path]], row["n"]) for row in rows]
+    active = {name for name, _ in filterset.active}
+    together = []
+    for name in FACETS:
+        if not active - {name}:
+            facets[name] = _tallied(name, limit)
+        elif name in active:
+            claims = filterset.filter_queryset_without(filterset.queryset.all(), name)
+            facets.update(_counted(claims, [name], limit, exact_up_to, sample, None, estimated))
         else:
-            facets[name] = [(row[slug] or row[path], row[label], row["n"]) for row in rows]
-    return facets, estimated
+            together.append(name)
+    if together:
+        claims = filterset.filter_queryset_without(filterset.queryset.all(), None)
+        facets.update(_counted(claims, together, limit, exact_up_to, sample, total, estimated))
+    return {name: facets[name] for name in FACETS}, estimated
+
+
+def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
+    """Facets `names` over `claims` (`over` of them, if known): exact, or from a sample."""
+    claims = claims.order_by()
+    if exact_up_to is not None and over is None:
+        over = _size(claims)
+    if exact_up_to is None or over <= exact_up_to:
+        return _counted_together(claims, names, limit)
+    rate = min(1.0, sample / over)
+    sampled = _counted_together(_sampled(claims, rate, random.uniform(0, 1 - rate)), names, limit)
+    for name in names:
+        estimated[name] = f"{rate * 100:.2g}%"
+    return {
+        name: [(value, label, estimate(n, rate)) for value, label, n in values]
+        for name, values in sampled.items()
+    }

@@ -410,6 +410,11 @@ class Topic(models.Model):
         return reverse("claims:topic_detail", args=[self.slug])
 
 
+# The claim columns the list's facets count (claims.filters) and its default order
+# reads, for covering indexes.
+FACET_COLUMNS = ["id", "kind", "speaker", "source", "via", "stated_on"]
+
+
 class _ClaimKind(models.TextChoices):
     QUOTE = "quote", "direct quote"
     PARAPHRASE = "paraphrase", "paraphrase (reported speech)"
@@ -434,6 +439,7 @@ class Claim(models.Model):
     speaker = models.ForeignKey(
         Speaker,
         on_delete=models.PROTECT,
+        db_index=False,  # claim_speaker_idx covers it
         null=True,
         blank=True,
         related_name="claims",
@@ -448,10 +454,16 @@ class Claim(models.Model):
     stated_on_precision = models.CharField(
         max_length=10, choices=DatePrecision, default=DatePrecision.UNKNOWN
     )
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        db_index=False,  # claim_source_idx covers it
+        related_name="claims",
+    )
     via = models.ForeignKey(
         Outlet,
         on_delete=models.PROTECT,
+        db_index=False,  # claim_via_idx covers it
         null=True,
         blank=True,
         related_name="relayed_claims",
@@ -509,7 +521,7 @@ class Claim(models.Model):
     # A uniform random number in [0, 1), drawn by the database for each new claim: the
     # claims in any window of it of width p are a Bernoulli sample of rate p, found
     # by an index range scan (facet estimates, claims.filters).
-    sample_key = models.FloatField(db_default=UniformRandom(), editable=False, db_index=True)
+    sample_key = models.FloatField(db_default=UniformRandom(), editable=False)
     created_at = models.DateTimeField(auto_now_add=True)  # indexed with id: claim_added_idx
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -535,6 +547,32 @@ class Claim(models.Model):
             models.Index(fields=["stated_on", "id"], name="claim_stated_on_idx"),
             # "Recently added" (the home page, sort=added) reads the top of this.
             models.Index(fields=["-created_at", "-id"], name="claim_added_idx"),
+            # A filter on a speaker, source (or outlet, through its sources) or via
+            # selects through one of these; they include what the facets count, so
+            # PostgreSQL counts a filtered list from the index, not the claims' rows.
+            *(
+                models.Index(fields=[field], include=FACET_COLUMNS, name=f"claim_{field}_idx")
+                for field in ("speaker", "source", "via")
+            ),
+            # A facet's sample (claims.filters._sampled) is a range of sample_key; with
+            # the columns the facets and filters read included, PostgreSQL counts the
+            # sample from the index alone instead of fetching each claim's row.
+            models.Index(
+                fields=["sample_key"],
+                include=[
+                    *FACET_COLUMNS,
+                    "corroborating_reports",
+                    "contradicting_reports",
+                    "link_count",
+                ],
+                name="claim_sample_idx",
+            ),
+            # "Most contested" (the home page) reads the top of this; few claims are.
+            models.Index(
+                fields=["-contradicting_reports", "-id"],
+                name="claim_contested_idx",
+                condition=Q(contradicting_reports__gt=0),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -793,3 +831,23 @@ class Link(models.Model):
     def other(self, claim):
         """The claim at the other end from `claim`."""
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a
+
+
+class Tally(models.Model):
+    """How many claims have a facet value, kept by database triggers (claims.tallies).
+
+    Read-only for the app: written only by the triggers, so never saved from Python.
+    """
+
+    facet = models.CharField(max_length=20)
+    value = models.CharField(max_length=40)
+    rows = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "value"], name="tally_facet_value"),
+        ]
+        indexes = [models.Index(fields=["facet", "-rows"], name="tally_facet_rows_idx")]
+
+    def __str__(self):
+        return f"{self.facet} {self.value}: {self.rows:,}"

@@ -2,7 +2,6 @@ from collections import Counter
 
 from django.db import connections, models, transaction
 from django.db.models import (
-    Count,
     Exists,
     F,
     OuterRef,
@@ -223,20 +222,6 @@ class LinkQuerySet(models.QuerySet):
 
     def between(self, first, second):
         return self.filter(Q(claim_a=first, claim_b=second) | Q(claim_a=second, claim_b=first))
-
-    def most_linked_claims(self, limit):
-        """Ids of the claims at the ends of the most of these links, most first.
-
-        Groups the link table by each end (indexed) instead of counting links for every
-        claim; a claim just outside the top of both ends may be missed at the margin.
-        """
-        counts = Counter()
-        for end in ("claim_a", "claim_b"):
-            rows = self.order_by().values(end).annotate(n=Count("pk")).order_by("-n", end)
-            counts.update({row[end]: row["n"] for row in rows[: limit * 10]})
-        return [pk for pk, _ in sorted(counts.items(), key=lambda item: (-item[1], -item[0]))][
-            :limit
-        ]
 
     def exists_for(self, kind=None):
         """An Exists() that is true for claims (OuterRef pk) with a link of `kind`."""

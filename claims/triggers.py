@@ -21,7 +21,12 @@ because SQLite checks them when it renames the rebuilt table:
         migrations.AlterField(...),
         migrations.RunPython(triggers.create_on_sqlite, triggers.drop_on_sqlite),
     ]
+
+From migration 0018 on, the tally triggers (claims.tallies) need the same care: wrap
+such an operation in `tallies.drop_on_sqlite` / `tallies.create_on_sqlite` too.
 """
+
+import functools
 
 # link table, its column, the named table, its name column, the claim column
 LINKS = [
@@ -156,32 +161,35 @@ def fill():
     return sql
 
 
-def _execute(schema_editor, statements):
-    for statement in statements:
+def run(schema_editor, statements, what):
+    """Execute statements[vendor]() for the schema editor's database."""
+    vendor = schema_editor.connection.vendor
+    if vendor not in statements:
+        raise RuntimeError(f"No {what} for {vendor}: add them to {__name__}.")
+    for statement in statements[vendor]():
         schema_editor.execute(statement)
 
 
+def on_sqlite(operation):
+    """`operation` run on SQLite only: around a migration that rebuilds a table."""
+
+    @functools.wraps(operation)
+    def wrapped(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            operation(apps, schema_editor)
+
+    return wrapped
+
+
 def create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        _execute(schema_editor, postgresql_create())
-    elif vendor == "sqlite":
-        _execute(schema_editor, sqlite_create())
-    else:
-        raise RuntimeError(f"No name triggers for {vendor}: add them to claims.triggers.")
-    _execute(schema_editor, [by_vendor[vendor] for by_vendor in fill()])
+    run(schema_editor, {"postgresql": postgresql_create, "sqlite": sqlite_create}, "name triggers")
+    for by_vendor in fill():
+        schema_editor.execute(by_vendor[schema_editor.connection.vendor])
 
 
 def drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    _execute(schema_editor, postgresql_drop() if vendor == "postgresql" else sqlite_drop())
+    run(schema_editor, {"postgresql": postgresql_drop, "sqlite": sqlite_drop}, "name triggers")
 
 
-def create_on_sqlite(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        create(apps, schema_editor)
-
-
-def drop_on_sqlite(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        drop(apps, schema_editor)
+create_on_sqlite = on_sqlite(create)
+drop_on_sqlite = on_sqlite(drop)

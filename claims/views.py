@@ -7,8 +7,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
-from . import evidence, integrity
-from .counts import table_counts
+from . import counts, evidence, integrity
 from .filters import ClaimFilter, facet_counts
 from .models import Claim, Link, Source, Speaker, Stance, Topic
 
@@ -32,9 +31,14 @@ def reader(view):
     return wrapped
 
 
-def paginate(request, queryset, per_page=PAGE_SIZE):
-    """The requested page, or an error message for a page that is not there."""
+def paginate(request, queryset, per_page=PAGE_SIZE, count=None):
+    """The requested page, or an error message for a page that is not there.
+
+    `count`, when known (a tally, claims.counts), spares the paginator its count(*).
+    """
     paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count
     number = request.GET.get("page", "1")
     try:
         return paginator.page(number), None
@@ -44,13 +48,13 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
         return None, f"There is no page {number}; the results have {paginator.num_pages}."
 
 
-def paginate_rows(request, ordered, rows):
+def paginate_rows(request, ordered, rows, count=None):
     """The requested page of `ordered`, its objects taken from `rows`, or an error.
 
     Counting and slicing run on the bare ids; `rows` (annotations, joins, prefetches)
     is evaluated for the page's ids only, never for every match.
     """
-    page, page_error = paginate(request, ordered.values_list("pk", flat=True))
+    page, page_error = paginate(request, ordered.values_list("pk", flat=True), count=count)
     if page_error:
         return None, None, page_error
     ids = list(page.object_list)
@@ -60,21 +64,23 @@ def paginate_rows(request, ordered, rows):
 
 @reader
 def home(request):
-    contested_ids = Link.objects.filter(kind=Link.Kind.CONTRADICTS).most_linked_claims(5)
-    contested = sorted(
-        Claim.objects.for_list().filter(pk__in=contested_ids),
-        key=lambda claim: contested_ids.index(claim.pk),
+    # The claims whose statement the most reports contradict (stored evidence values).
+    contested = (
+        Claim.objects.for_list()
+        .filter(contradicting_reports__gt=0)
+        .order_by("-contradicting_reports", "-id")[:5]
     )
-    counts = {
-        model: {"rows": rows, "estimated": estimated}
-        for model, (rows, estimated) in table_counts(Claim, Source, Speaker, Link).items()
-    }
+    tables = counts.table_counts()
+    topics = list(Topic.objects.all())
+    claims_in = counts.tallies("topic", topics)
+    for topic in topics:
+        topic.claim_count = claims_in[topic]
     context = {
-        "claim_count": counts[Claim],
-        "source_count": counts[Source],
-        "speaker_count": counts[Speaker],
-        "link_count": counts[Link],
-        "topics": Topic.objects.annotate(claim_count=Count("claims")),
+        "claim_count": tables[Claim],
+        "source_count": tables[Source],
+        "speaker_count": tables[Speaker],
+        "link_count": tables[Link],
+        "topics": topics,
         "contested": contested,
         "latest": Claim.objects.for_list().order_by("-created_at", "-id")[:8],
     }
@@ -94,7 +100,9 @@ def claim_list(request):
     context = {"filters": filters}
     if not filters.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
-    page, claims, page_error = paginate_rows(request, filters.qs, Claim.objects.for_list())
+    page, claims, page_error = paginate_rows(
+        request, filters.qs, Claim.objects.for_list(), count=counts.list_total(filters.active)
+    )
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
@@ -197,7 +205,7 @@ def speaker_list(request):
 def speaker_detail(request, slug):
     speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
     claims = speaker.claims.for_list().order_by(F("stated_on").asc(nulls_last=True), "id")
-    page, page_error = paginate(request, claims)
+    page, page_error = paginate(request, claims, count=counts.tally("speaker", speaker))
     if page_error:
         return render(
             request,
@@ -246,7 +254,7 @@ def source_detail(request, pk):
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic.objects.prefetch_related("answer_subjects"), slug=slug)
     answers = sorted(topic.answer_subjects.all(), key=lambda subject: subject.name)
-    total = topic.claims.count()
+    total = counts.tally("topic", topic)
     # The answer is built from the claims that take a stance on the question about one
     # of its answers: curated evidence, a few per answer. Past TOPIC_CLAIMS the page
     # says so, and the claim list takes the rest.

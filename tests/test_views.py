@@ -2,13 +2,13 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
-from claims import counts, views
+from claims import views
 from claims.dates import DatePrecision
 from claims.importers import load_corpus
-from claims.models import Claim, Link, Source, Stance
+from claims.management.commands.generate_claims import generate
+from claims.models import Claim, Link, Source, Speaker, Stance
 from tests.factories import (
     ClaimFactory,
     LinkFactory,
@@ -575,7 +575,7 @@ def test_a_big_topic_is_answered_from_its_first_claims_and_says_so(client, monke
 
 def test_home_shows_counts_topics_contested_and_latest(client, corpus):
     response = client.get(reverse("claims:home"))
-    assert response.context["claim_count"] == {"rows": 3, "estimated": False}
+    assert response.context["claim_count"] == 3
     assert "<strong>3</strong> <a" in response.content.decode()
     assert [c.pk for c in response.context["contested"]][:2] == sorted(
         [corpus["decision"].pk, corpus["sanctions"].pk], reverse=True
@@ -583,17 +583,26 @@ def test_home_shows_counts_topics_contested_and_latest(client, corpus):
     assert corpus["china"].topics.get().get_absolute_url() in response.content.decode()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
-def test_home_estimates_the_counts_of_big_tables(client, corpus, monkeypatch):
-    ClaimFactory.create_batch(1200)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE claims_claim")
-    monkeypatch.setattr(counts, "EXACT_BELOW", 1000)
-    response = client.get(reverse("claims:home"))
-    assert response.context["claim_count"]["estimated"]
-    assert abs(response.context["claim_count"]["rows"] - 1203) < 100
-    assert response.context["source_count"] == {"rows": Source.objects.count(), "estimated": False}
-    assert "about 1," in response.content.decode()
+def test_home_counts_are_exact_at_any_size_from_the_tallies(
+    client, corpus, django_assert_max_num_queries
+):
+    generate(claims=1_200, links=300, seed=5)
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("claims:home"))
+    page = response.content.decode()
+    assert f"<strong>{Claim.objects.count():,}</strong> <a" in page
+    assert f"<strong>{Link.objects.count():,}</strong> links" in page
+    assert response.context["source_count"] == Source.objects.count()
+    assert response.context["speaker_count"] == Speaker.objects.count()
+    for topic in response.context["topics"]:
+        assert topic.claim_count == topic.claims.count() > 0
+        assert f"{topic.claim_count:,} claims" in page
+    assert "about" not in page
+    # The most contested: no claim left out is contradicted by more reports.
+    shown = [claim.contradicting_reports for claim in response.context["contested"]]
+    rest = Claim.objects.exclude(pk__in=[claim.pk for claim in response.context["contested"]])
+    assert len(shown) == 5 and shown == sorted(shown, reverse=True)
+    assert min(shown) >= max(rest.values_list("contradicting_reports", flat=True))
 
 
 def test_unknown_records_are_404(client):

@@ -161,9 +161,13 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
-# Checks silenced on purpose, each with its reason. None for now: `check --deploy`
-# passes with production settings from the environment (see .ci/run).
-SILENCED_SYSTEM_CHECKS = []
+# Checks silenced on purpose, each with its reason. `check --deploy` passes with
+# production settings from the environment (see .ci/run).
+SILENCED_SYSTEM_CHECKS = [
+    # The facet sample's index (claims.models.Claim) covers its columns on PostgreSQL
+    # only; SQLite, for small data, keeps the key column and needs no more.
+    "models.W040",
+]
 
 LOGGING = {
     "version": 1,
