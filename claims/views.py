@@ -7,6 +7,8 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
+from tracker.routers import read_chunks, reading
+
 from . import counts, evidence, integrity
 from .filters import ClaimFilter, facet_counts
 from .models import Claim, Link, Source, Speaker, Stance, Topic
@@ -20,13 +22,21 @@ FACET_SAMPLE = 10_000
 
 
 def reader(view):
-    """Reading pages are public unless READ_REQUIRES_LOGIN is set."""
+    """Reading pages are public unless READ_REQUIRES_LOGIN is set.
+
+    They read from the replica when READ_REPLICA names one (tracker.routers), a
+    streamed export to its last chunk.
+    """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if settings.READ_REQUIRES_LOGIN and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
+        with reading():
+            response = view(request, *args, **kwargs)
+        if response.streaming:
+            response.streaming_content = read_chunks(response.streaming_content)
+        return response
 
     return wrapped
 

@@ -101,6 +101,20 @@ DATABASES = {
     )
 }
 
+# A read replica for the reading pages and the exports (tracker.routers): any URL
+# dj-database-url reads. Unset: everything reads the primary.
+READ_REPLICA = None
+if os.environ.get("READ_REPLICA_URL"):
+    READ_REPLICA = "replica"
+    DATABASES[READ_REPLICA] = dj_database_url.parse(
+        os.environ["READ_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+        # Under test the replica is the test database itself, as replication would make it.
+        test_options={"MIRROR": "default"},
+    )
+DATABASE_ROUTERS = ["tracker.routers.ReadReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
