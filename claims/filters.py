@@ -142,7 +142,8 @@ class ClaimFilter(django_filters.FilterSet):
         form = ClaimFilterForm
 
     def filter_q(self, queryset, name, value):
-        return queryset.search(value)
+        # The speakers the search names, looked up once for every query on the list.
+        return queryset.search(value, found=self.__dict__.setdefault("_speakers_found", {}))
 
     def filter_has(self, queryset, name, value):
         return queryset.having_links(value)
@@ -222,15 +223,19 @@ def _tallied(name, limit):
 def _counted_together(claims, names, limit):
     """Exact facets `names`, all over the list `claims`, read in one pass.
 
-    One query reads the claim columns of every claim of the list (a list counted
-    exactly is short) and Python counts them; each many-to-many facet is one query
-    on its link table. Separate GROUP BYs would each fetch the same claims again.
+    One query reads the ids and claim columns of every claim of the list (a list
+    counted exactly is short) and Python counts them; each many-to-many facet is one
+    query on its link table for those ids. Separate GROUP BYs, or a subquery per
+    facet, would each find the same claims again.
     """
     facets = {}
     columns = [name for name in names if name in ON_THE_CLAIM]
+    ids = claims.values("pk")
     if columns:
         tallies = {name: Counter() for name in columns}
-        for row in claims.values_list(*(FACETS[name] for name in columns)):
+        ids = []
+        for pk, *row in claims.values_list("pk", *(FACETS[name] for name in columns)):
+            ids.append(pk)
             for name, value in zip(columns, row, strict=True):
                 if value is not None:
                     tallies[name][value] += 1
@@ -244,7 +249,8 @@ def _counted_together(claims, names, limit):
         through = field.remote_field.through
         column = field.m2m_reverse_field_name()
         rows = (
-            through.objects.filter(claim__in=claims.values("pk"))
+            # The claims' ids as read above: the list is not searched or sampled again.
+            through.objects.filter(claim__in=ids)
             .values_list(column)
             .annotate(n=Count("*"))  # from the (claim, value) index alone
             .order_by("-n", column)[:limit]
@@ -292,6 +298,31 @@ def _size(claims):
         return claims.count()
     plan = json.loads(claims.values("pk").explain(format="json"))
     return plan[0]["Plan"]["Plan Rows"]
+
+
+def list_size(claims, exact_up_to, sample):
+    """How many claims `claims` holds: an int, exact, or an Estimate with its margin.
+
+    A list the planner sizes at most `exact_up_to` is counted, up to one more than
+    that: a list the planner underestimated (a phrase, say) is not read to its end.
+    A longer one is estimated from a random sample of about `sample` of its claims
+    (`_sampled`), unless the estimate shows it short enough to count after all.
+    SQLite counts.
+    """
+    claims = claims.order_by()
+    if connections[claims.db].vendor != "postgresql":
+        return claims.count()
+    over = _size(claims)
+    if over <= exact_up_to:
+        counted = claims.values("pk")[: exact_up_to + 1].count()
+        if counted <= exact_up_to:
+            return counted
+        over = counted
+    rate = min(1.0, sample / over)
+    found = estimate(_sampled(claims, rate, random.uniform(0, 1 - rate)).count(), rate)
+    if found.rows + found.margin > exact_up_to:
+        return found
+    return claims.count()
 
 
 def estimate(hits, rate):

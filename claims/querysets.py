@@ -35,22 +35,32 @@ class ClaimQuerySet(models.QuerySet):
             "topics", "subjects"
         )
 
-    def search(self, value):
+    def search(self, value, found=None):
         """Claims whose text, context or reported role match `value`, or whose speaker does.
 
         `value` is a claims.search.Search, or text to parse into one (SearchError if
         it cannot be run). In each of its alternatives, the words match the claim's
         text or its speaker's name or alias; the words it excludes apply to the text.
+
+        The speakers are looked up first, one query per alternative, and their ids
+        written into the claim query: a subquery there would be run again by every
+        query on the list (its page, its count, each facet), and would keep
+        PostgreSQL from combining the text index with others. `found`, a dict, keeps
+        them between calls (a filterset searches its list once per facet).
         """
-        from .models import Speaker
+        from .models import Speaker, SpeakerAlias
 
         if isinstance(value, str):
             value = search.parse(value)
 
+        found = {} if found is None else found
+
         def speakers(words):
-            return Speaker.objects.filter(
-                Q(name__icontains=words) | Q(aliases__name__icontains=words)
-            ).values("pk")
+            if words not in found:
+                aliased = SpeakerAlias.objects.filter(name__icontains=words).values("speaker_id")
+                named = Speaker.objects.filter(Q(name__icontains=words) | Q(pk__in=aliased))
+                found[words] = list(named.using(self.db).values_list("pk", flat=True))
+            return found[words]
 
         return self.filter(search.matches(connections[self.db], value, speakers))
 

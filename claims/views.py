@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from tracker.routers import read_chunks, reading
 
 from . import counts, evidence, integrity
-from .filters import ClaimFilter, facet_counts
+from .filters import ClaimFilter, Estimate, facet_counts, list_size
 from .models import Claim, Link, Source, Speaker, Stance, Topic
+from .querysets import SORTS
 
 PAGE_SIZE = 50
 TOPIC_CLAIMS = 300  # the most a topic page answers from
@@ -19,6 +20,14 @@ TOPIC_CLAIMS = 300  # the most a topic page answers from
 # estimated from a random sample of about FACET_SAMPLE of them, with its margin.
 FACET_EXACT_UP_TO = 20_000
 FACET_SAMPLE = 10_000
+# A list's total that no tally holds is counted up to LIST_EXACT_UP_TO claims, and
+# estimated beyond, with its margin, from a random sample of about TOTAL_SAMPLE
+# (2,000 of them: ± about 4%).
+LIST_EXACT_UP_TO = 50_000
+TOTAL_SAMPLE = 2_000
+# A search ranks its matches by relevance when there are at most RANK_UP_TO of them;
+# ranking reads every match. More are shown newest first, and the page says why.
+RANK_UP_TO = 5_000
 
 
 def reader(view):
@@ -110,9 +119,21 @@ def claim_list(request):
     context = {"filters": filters}
     if not filters.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
-    page, claims, page_error = paginate_rows(
-        request, filters.qs, Claim.objects.for_list(), count=counts.list_total(filters.active)
-    )
+    ordered = filters.qs
+    total = counts.list_total(filters.active)
+    if total is None:
+        total = list_size(ordered, LIST_EXACT_UP_TO, TOTAL_SAMPLE)
+    estimated_total = total if isinstance(total, Estimate) else None
+    rows = estimated_total.rows if estimated_total else total
+    unranked = (
+        filters.form.cleaned_data.get("q") and not filters.form.cleaned_data.get("sort")
+    ) and rows > RANK_UP_TO
+    if unranked:
+        ordered = ordered.order_by(*SORTS["newest"][1])
+    page, claims, page_error = paginate_rows(request, ordered, Claim.objects.for_list(), rows)
+    if not page_error and not claims and page.number > 1:
+        # An estimated total can promise a page past the last.
+        page_error = f"There is no page {page.number}; the results end before it."
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
@@ -120,11 +141,14 @@ def claim_list(request):
         filters,
         exact_up_to=FACET_EXACT_UP_TO,
         sample=FACET_SAMPLE,
-        total=page.paginator.count,
+        total=rows,
     )
     context.update(
         page=page,
         claims=claims,
+        estimated_total=estimated_total,
+        unranked=unranked,
+        rank_up_to=RANK_UP_TO,
         facets=facets,
         estimated=estimated,
         export_query=_without_page(request.GET),

@@ -1,7 +1,9 @@
 """Every count the claim list shows beside a facet is exact, or an estimate with its margin."""
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.filters import FACETS, ClaimFilter, Estimate, estimate
@@ -140,3 +142,61 @@ def test_the_margin_follows_the_binomial_and_never_reads_zero():
     assert count.percent == 10
     assert str(estimate(hits=10_000, rate=0.999)) == "about 10,000 ± 1%"
     assert estimate(hits=123_456, rate=0.5).rows == 247_000
+
+
+def test_a_total_no_tally_holds_is_exact_or_an_estimate_within_its_margin(
+    client, budget, monkeypatch
+):
+    """Beyond LIST_EXACT_UP_TO the heading says "about N ± p%"; SQLite always counts."""
+    monkeypatch.setattr("claims.views.LIST_EXACT_UP_TO", 300)
+    monkeypatch.setattr("claims.views.TOTAL_SAMPLE", 400)
+    generate(claims=3_000, links=0, seed=2)
+    topic = Topic.objects.order_by("pk").first().slug
+    on_postgresql = connection.vendor == "postgresql"
+    for query in ["q=sanctions", f"topic={topic}&has=no_links", "has=no_links&kind=quote"]:
+        response = client.get(f"{LIST}?{query}")
+        assert response.status_code == 200
+        filters = ClaimFilter(QueryDict(query), queryset=Claim.objects.all())
+        assert filters.is_valid()
+        true = filters.qs.count()
+        assert true > 300, query  # longer than the budget
+        shown = response.context["estimated_total"]
+        page = response.content.decode()
+        if on_postgresql:
+            assert isinstance(shown, Estimate), query
+            assert f"about {shown.rows:,} ± {shown.percent}% claims" in page
+            assert "± is the 95% margin" in page
+            assert abs(shown.rows - true) <= 3 * shown.margin, query
+        else:
+            assert shown is None
+            assert f"{true:,} claims" in page
+
+
+def test_a_search_with_more_matches_than_are_ranked_shows_the_newest_and_says_so(
+    client, monkeypatch
+):
+    monkeypatch.setattr("claims.views.RANK_UP_TO", 100)
+    generate(claims=1_000, links=0, seed=3)
+    for query, many in [("sanctions", True), ("Turkmenistan delegation", False)]:
+        response = client.get(LIST, {"q": query})
+        matches = Claim.objects.search(query)
+        assert (matches.count() > 100) is many, query
+        shown = [claim.pk for claim in response.context["claims"]]
+        note = "Newest first: relevance ranks a search of up to 100 matches"
+        assert (note in response.content.decode()) is many
+        order = matches.sorted("newest" if many else "relevance", query)
+        assert shown and shown == list(order.values_list("pk", flat=True)[: len(shown)])
+    # Asked for, relevance ranks every match.
+    response = client.get(LIST, {"q": "sanctions", "sort": "relevance"})
+    assert "Newest first" not in response.content.decode()
+
+
+def test_a_search_looks_its_speakers_up_once_for_the_page_and_every_facet(client):
+    generate(claims=300, links=0, seed=3)
+    speaker = Speaker.objects.order_by("pk").first()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(LIST, {"q": speaker.name, "kind": "quote"})
+    assert response.status_code == 200
+    assert {claim.speaker for claim in response.context["claims"]} >= {speaker}
+    lookups = [q["sql"] for q in captured if 'FROM "claims_speakeralias"' in q["sql"]]
+    assert len(lookups) == 1, lookups

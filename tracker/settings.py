@@ -100,6 +100,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL's work_mem for this app's connections. A search's matches and a random
+# sample of the claims are combined as bitmaps; past work_mem (4MB by default) a
+# bitmap keeps pages, not rows, and every row of those pages is checked again.
+WORK_MEM = os.environ.get("DATABASE_WORK_MEM", "32MB")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and WORK_MEM:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={WORK_MEM}"
 
 # A read replica for the reading pages and the exports (tracker.routers): any URL
 # dj-database-url reads. Unset: everything reads the primary.
