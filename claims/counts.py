@@ -2,7 +2,8 @@
 
 from django.db.models.functions import Length
 
-from .models import Claim, Link, Source, Speaker, Tally
+from . import pairs
+from .models import Claim, Link, PairTally, Source, Speaker, Tally
 
 TABLES = {Source: "claims_source", Speaker: "claims_speaker", Link: "claims_link"}
 
@@ -45,9 +46,41 @@ def top(facet, limit, ids=True):
     Ties go in the order of the values: ids (`ids`) in numeric order, as the list's
     own facet queries have them, other values in text order.
     """
-    rows = Tally.objects.filter(facet=facet, rows__gt=0)
+    return _top(Tally.objects.filter(facet=facet, rows__gt=0), limit, ids)
+
+
+def _top(rows, limit, ids):
     rows = rows.order_by("-rows", *([Length("value")] if ids else []), "value")
     return list(rows.values_list("value", "rows")[:limit])
+
+
+def paired(filter_name, facet):
+    """True if a pair tally counts `facet` among the claims of a value of `filter_name`."""
+    given = TALLIED_FILTERS.get(filter_name)
+    return given in pairs.GIVEN and facet in pairs.COUNTED and given != facet
+
+
+def pair_top(filter_name, value, facet, limit, ids=True):
+    """[(value, count)] of the commonest values of `facet` among the claims that have
+    `value` of the filter `filter_name` (a pair tally, claims.pairs): exact, one query."""
+    rows = PairTally.objects.filter(
+        given_facet=TALLIED_FILTERS[filter_name],
+        given_value=_value(value),
+        facet=facet,
+        rows__gt=0,
+    )
+    return _top(rows, limit, ids)
+
+
+def pair_tally(filter_name, value, other_name, other_value):
+    """The kept count of claims with both filter values (0 when none has)."""
+    rows = PairTally.objects.filter(
+        given_facet=TALLIED_FILTERS[filter_name],
+        given_value=_value(value),
+        facet=TALLIED_FILTERS[other_name],
+        value=_value(other_value),
+    ).values_list("rows", flat=True)
+    return next(iter(rows), 0)
 
 
 def table_counts():
@@ -63,7 +96,7 @@ def list_total(active):
 
     `active` is [(filter name, cleaned value)], sort left out. No filter: every
     claim. One filter that a tally counts alone: that tally. Otherwise None, and
-    the list is counted.
+    the list is counted. Two filters that a pair tally counts together: that pair.
     """
     if not active:
         return tally("all")
@@ -71,4 +104,8 @@ def list_total(active):
         ((name, value),) = active
         if name in TALLIED_FILTERS:
             return tally(TALLIED_FILTERS[name], value)
+    if len(active) == 2:
+        for (name, value), (other, other_value) in (active, active[::-1]):
+            if other in TALLIED_FILTERS and paired(name, TALLIED_FILTERS[other]):
+                return pair_tally(name, value, other, other_value)
     return None

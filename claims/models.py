@@ -851,3 +851,33 @@ class Tally(models.Model):
 
     def __str__(self):
         return f"{self.facet} {self.value}: {self.rows:,}"
+
+
+class PairTally(models.Model):
+    """How many claims have both of two facet values, kept by triggers (claims.pairs).
+
+    ("outlet", "3", "topic", "7"): the claims of outlet 3 on topic 7. Read-only for
+    the app, like Tally.
+    """
+
+    given_facet = models.CharField(max_length=20)
+    given_value = models.CharField(max_length=40)
+    facet = models.CharField(max_length=20)
+    value = models.CharField(max_length=40)
+    rows = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["given_facet", "given_value", "facet", "value"], name="pairtally_key"
+            ),
+        ]
+        indexes = [
+            # A facet's commonest values under one given value: an index range, in order.
+            models.Index(
+                fields=["given_facet", "given_value", "facet", "-rows"], name="pairtally_top_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.given_facet} {self.given_value}, {self.facet} {self.value}: {self.rows:,}"

@@ -19,7 +19,7 @@ TOPIC_CLAIMS = 300  # the most a topic page answers from
 # A facet over at most FACET_EXACT_UP_TO claims is counted exactly; over more, it is
 # estimated from a random sample of about FACET_SAMPLE of them, with its margin.
 FACET_EXACT_UP_TO = 20_000
-FACET_SAMPLE = 10_000
+FACET_SAMPLE = 5_000
 # A list's total that no tally holds is counted up to LIST_EXACT_UP_TO claims, and
 # estimated beyond, with its margin, from a random sample of about TOTAL_SAMPLE
 # (2,000 of them: ± about 4%).

@@ -15,6 +15,7 @@ from tests.factories import ClaimFactory, SpeakerFactory
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("claims:claim_list")
+DATED = "stated_after=1900-01-01"  # a filter no tally counts
 
 
 def exact(query, facet, value):
@@ -64,9 +65,9 @@ def budget(monkeypatch):
 def test_over_the_budget_counts_are_estimates_within_their_stated_margin(client, budget):
     generate(claims=3_000, links=0, seed=2)
     within, total = 0, 0
-    # Without links every claim has none: has=no_links keeps the lists as long, and
-    # leaves no facet that the tallies count alone.
-    for query in [f"{query}&has=no_links".lstrip("&") for query in queries()]:
+    # A date filter that keeps the dated claims leaves the lists long, and no facet
+    # that a tally or a pair tally counts.
+    for query in [f"{query}&{DATED}".lstrip("&") for query in queries()]:
         response, counts = shown_counts(client, query)
         page = response.content.decode()
         for facet, value, count in counts:
@@ -86,14 +87,36 @@ def test_over_the_budget_counts_are_estimates_within_their_stated_margin(client,
     assert within >= 0.8 * total  # a 95% margin holds for most values
 
 
+def test_a_list_of_one_filter_counts_its_facets_exactly_beyond_the_budget(client, monkeypatch):
+    """One topic, kind or "has" of 3,000 claims: the pair tallies count every facet."""
+    monkeypatch.setattr("claims.views.FACET_EXACT_UP_TO", 300)
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 200)
+    generate(claims=3_000, links=1_500, seed=2)
+    topic = Topic.objects.order_by("pk").first().slug
+    for query in ["kind=quote", f"topic={topic}", "has=no_links", "has=corroboration"]:
+        response, counts = shown_counts(client, query)
+        assert response.context["page"].paginator.count > 300, query  # over the budget
+        assert response.context["estimated"] == {}, query
+        assert len(counts) > 20, query
+        for facet, value, count in counts:
+            assert count == exact(query, facet, value), (query, facet, value)
+    # Two filters: the list's length is a pair tally's, exact, beside sampled facets.
+    query = f"topic={topic}&kind=quote"
+    response, _ = shown_counts(client, query)
+    assert response.context["estimated_total"] is None
+    assert response.context["page"].paginator.count == exact(query, "kind", "quote")
+
+
 def test_the_sample_is_random_not_the_first_claims_of_the_list(client, budget, monkeypatch):
     """The newest claims all have one speaker: a first-rows sample would show only him."""
     generate(claims=2_000, links=0, seed=5)
     latest = SpeakerFactory(name="Latest Speaker", slug="latest")
     ClaimFactory.create_batch(700, speaker=latest, kind=Claim.Kind.QUOTE)
-    response, counts = shown_counts(client, "has=no_links")  # every claim, not tallied
+    response, counts = shown_counts(client, DATED)  # the dated claims, not tallied
     speakers = {value: count for facet, value, count in counts if facet == "speaker"}
-    assert response.context["estimated"]["speaker"] == "22%"  # 600 of 2,700
+    listed = Claim.objects.filter(stated_on__isnull=False).count()
+    assert listed > 2_000
+    assert response.context["estimated"]["speaker"] == f"{600 / listed * 100:.2g}%"
     assert "latest" in speakers
     assert abs(speakers["latest"].rows - 700) <= 3 * speakers["latest"].margin
     assert len(speakers) > 1
@@ -102,9 +125,9 @@ def test_the_sample_is_random_not_the_first_claims_of_the_list(client, budget, m
 def test_an_active_facet_is_estimated_over_its_own_longer_list(client, budget):
     generate(claims=3_000, links=0, seed=2)
     speaker = Speaker.objects.order_by("pk").first()
-    response, counts = shown_counts(client, f"speaker={speaker.slug}&has=no_links")
+    response, counts = shown_counts(client, f"speaker={speaker.slug}&{DATED}")
     estimated = response.context["estimated"]
-    assert "speaker" in estimated  # over every claim without links: sampled
+    assert "speaker" in estimated  # over every dated claim: sampled
     assert "kind" not in estimated  # the one speaker's claims: few enough to count
     assert set(estimated) <= set(FACETS)
 
@@ -153,7 +176,7 @@ def test_a_total_no_tally_holds_is_exact_or_an_estimate_within_its_margin(
     generate(claims=3_000, links=0, seed=2)
     topic = Topic.objects.order_by("pk").first().slug
     on_postgresql = connection.vendor == "postgresql"
-    for query in ["q=sanctions", f"topic={topic}&has=no_links", "has=no_links&kind=quote"]:
+    for query in ["q=sanctions", f"topic={topic}&{DATED}", f"{DATED}&kind=quote"]:
         response = client.get(f"{LIST}?{query}")
         assert response.status_code == 200
         filters = ClaimFilter(QueryDict(query), queryset=Claim.objects.all())

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from claims import tallies
+from claims import pairs, tallies
 from claims.management.commands.generate_claims import generate
-from claims.models import Claim, Link, Source, Speaker, Tally
+from claims.models import Claim, Link, PairTally, Source, Speaker, Tally
 from tests.factories import (
     ClaimFactory,
     LinkFactory,
@@ -25,8 +25,16 @@ def kept(facet, value=""):
     return row.rows if row else 0
 
 
+def pair(given, given_value, facet, value):
+    row = PairTally.objects.filter(
+        given_facet=given, given_value=str(given_value), facet=facet, value=str(value)
+    ).first()
+    return row.rows if row else 0
+
+
 def assert_true():
     assert tallies.differences() == []
+    assert pairs.differences() == []
 
 
 def test_creating_changing_and_deleting_claims_moves_their_tallies():
@@ -52,6 +60,9 @@ def test_topics_and_subjects_count_through_every_many_to_many_change():
     claims[0].topics.remove(topic)
     claims[1].subjects.set([subject])
     assert (kept("topic", topic.pk), kept("subject", subject.pk)) == (2, 1)
+    assert pair("topic", topic.pk, "kind", claims[1].kind) >= 1
+    assert pair("subject", subject.pk, "topic", topic.pk) == 1
+    assert pair("topic", topic.pk, "subject", subject.pk) == 1
     claims[2].topics.clear()
     assert kept("topic", topic.pk) == 1
     subject.delete()
@@ -81,6 +92,9 @@ def test_a_source_moved_to_another_outlet_moves_its_claims():
     source.outlet = after
     source.save()
     assert (kept("outlet", before.pk), kept("outlet", after.pk)) == (0, 4)
+    kind = source.claims.first().kind
+    assert pair("outlet", after.pk, "kind", kind) == source.claims.filter(kind=kind).count()
+    assert pair("outlet", before.pk, "kind", kind) == 0
     Source.objects.filter(pk=source.pk).update(outlet=None)
     assert kept("outlet", after.pk) == 0
     assert_true()
@@ -121,6 +135,17 @@ def test_the_command_finds_a_wrong_tally_and_rebuilds_it():
         call_command("tallies")
     call_command("tallies", rebuild=True)
     assert kept("kind", "quote") == 2
+    assert_true()
+    outlet = Claim.objects.first().source.outlet_id
+    PairTally.objects.filter(given_facet="outlet", given_value=str(outlet), facet="kind").update(
+        rows=5
+    )
+    with pytest.raises(CommandError, match="1 tallies differ"):
+        call_command("tallies")
+    call_command("tallies", rebuild=True)
+    assert pair("outlet", outlet, "kind", "quote") == (
+        Claim.objects.filter(source__outlet=outlet, kind=Claim.Kind.QUOTE).count()
+    )
     assert_true()
 
 

@@ -1,14 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import tallies
+from claims import pairs, tallies
 
 SHOWN = 50
 
 
 class Command(BaseCommand):
     help = (
-        "Compare the counts kept on write (claims_tally) with a recount of the rows; exits "
-        "with an error listing each difference. --rebuild replaces them with the recount."
+        "Compare the counts kept on write (claims_tally and the pair tallies, "
+        "claims_pairtally) with a recount of the rows; exits with an error listing each "
+        "difference. --rebuild replaces them with the recount."
     )
 
     def add_arguments(self, parser):
@@ -19,14 +20,25 @@ class Command(BaseCommand):
     def handle(self, *args, rebuild=False, **options):
         if rebuild:
             tallies.rebuild()
-            self.stdout.write("Every tally now holds its recount.")
+            pairs.rebuild()
+            self.stdout.write("Every tally and pair tally now holds its recount.")
             return
-        problems = tallies.differences()
+        problems = [
+            (f"{facet} {value!r}", stored, true)
+            for facet, value, stored, true in tallies.differences()
+        ]
+        problems += [
+            (f"{given} {given_value!r} with {facet} {value!r}", stored, true)
+            for (given, given_value, facet, value), stored, true in pairs.differences()
+        ]
         if not problems:
-            self.stdout.write(f"All {len(tallies.stored()):,} tallies agree with the rows.")
+            self.stdout.write(
+                f"All {len(tallies.stored()):,} tallies and {len(pairs.stored()):,} pair "
+                "tallies agree with the rows."
+            )
             return
-        for facet, value, stored, true in problems[:SHOWN]:
-            self.stdout.write(f"{facet} {value!r}: kept {stored:,}, counted {true:,}")
+        for name, stored, true in problems[:SHOWN]:
+            self.stdout.write(f"{name}: kept {stored:,}, counted {true:,}")
         if len(problems) > SHOWN:
             self.stdout.write(f"... and {len(problems) - SHOWN} more.")
         raise CommandError(
