@@ -227,6 +227,15 @@ class Source(models.Model):
                 condition=Q(kind__in=_SourceKind.values), name="source_kind_valid"
             ),
         ]
+        indexes = [
+            # /sources/ in its order, newest first: a page is read from the index.
+            models.Index(
+                F("published_on").desc(nulls_last=True),
+                F("title"),
+                F("id"),
+                name="source_listing_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.title

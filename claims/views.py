@@ -265,6 +265,7 @@ def source_list(request):
         request,
         Source.objects.order_by(F("published_on").desc(nulls_last=True), "title", "id"),
         Source.objects.select_related("outlet").annotate(claim_count=Count("claims")),
+        count=counts.table_counts()[Source],
     )
     if page_error:
         return render(request, "claims/source_list.html", {"page_error": page_error}, status=400)
