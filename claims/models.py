@@ -229,6 +229,7 @@ class Source(models.Model):
         ]
         indexes = [
             # /sources/ in its order, newest first: a page is read from the index.
+            # PostgreSQL only (migration 0022): SQLite takes no NULLS LAST here.
             models.Index(
                 F("published_on").desc(nulls_last=True),
                 F("title"),
