@@ -239,6 +239,7 @@ def _counted_together(claims, names, limit):
     facets = {}
     columns = [name for name in names if name in ON_THE_CLAIM]
     ids = claims.values("pk")
+    read = None  # how many claims the first query read, if it ran
     if columns:
         tallies = {name: Counter() for name in columns}
         ids = []
@@ -247,6 +248,7 @@ def _counted_together(claims, names, limit):
             for name, value in zip(columns, row, strict=True):
                 if value is not None:
                     tallies[name][value] += 1
+        read = len(ids)
         for name, tally in tallies.items():
             top = sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:limit]
             facets[name] = _labelled(name, top)
@@ -264,7 +266,7 @@ def _counted_together(claims, names, limit):
             .order_by("-n", column)[:limit]
         )
         facets[name] = _labelled(name, list(rows))
-    return facets
+    return facets, read
 
 
 def _ids(ids, using):
@@ -322,13 +324,25 @@ def _size(claims):
     return plan[0]["Plan"]["Plan Rows"]
 
 
-def list_size(claims, exact_up_to, sample):
-    """How many claims `claims` holds: an int, exact, or an Estimate with its margin.
+@dataclass
+class Unsized:
+    """A list too long to count within the budget; its length is to be estimated.
+
+    `over` is the planner's estimate of its length, which only chooses a sampling
+    rate. facet_counts() sets `estimate` from the random sample its facets count,
+    so that the list's length costs no query of its own (`sized` does the rest).
+    """
+
+    claims: object
+    over: int
+    estimate: object = None
+
+
+def list_size(claims, exact_up_to):
+    """How many claims `claims` holds: an int, exact, or Unsized (see `sized`).
 
     A list the planner sizes at most `exact_up_to` is counted, up to one more than
     that: a list the planner underestimated (a phrase, say) is not read to its end.
-    A longer one is estimated from a random sample of about `sample` of its claims
-    (`_sampled`), unless the estimate shows it short enough to count after all.
     SQLite counts.
     """
     claims = claims.order_by()
@@ -340,11 +354,28 @@ def list_size(claims, exact_up_to, sample):
         if counted <= exact_up_to:
             return counted
         over = counted
-    rate = min(1.0, sample / over)
-    found = estimate(_sampled(claims, rate).count(), rate)
+    return Unsized(claims, over)
+
+
+def sized(total, exact_up_to, sample):
+    """`total` as an int or an Estimate with its margin.
+
+    An Unsized list takes what its facets read (the exact count, or the estimate
+    from their sample), or else an estimate from a random sample of about `sample`
+    of its claims (`_sampled`); a list the estimate shows short enough to count
+    after all is counted.
+    """
+    if not isinstance(total, Unsized):
+        return total
+    found = total.estimate
+    if isinstance(found, int):
+        return found
+    if found is None:
+        rate = min(1.0, sample / total.over)
+        found = estimate(_sampled(total.claims, rate).count(), rate)
     if found.rows + found.margin > exact_up_to:
         return found
-    return claims.count()
+    return total.claims.count()
 
 
 def estimate(hits, rate):
@@ -407,14 +438,27 @@ def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None)
 
 
 def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
-    """Facets `names` over `claims` (`over` of them, if known): exact, or from a sample."""
+    """Facets `names` over `claims` (`over` of them, if known): exact, or from a sample.
+
+    `over` may be Unsized (the list's own length, still to estimate): its `estimate`
+    is then set from what the facets read claim by claim: the sample's size as an
+    Estimate, or the exact count when they read the whole list.
+    """
     claims = claims.order_by()
+    unsized = over if isinstance(over, Unsized) else None
+    if unsized:
+        over = unsized.over
     if exact_up_to is not None and over is None:
         over = _size(claims)
     if exact_up_to is None or over <= exact_up_to:
-        return _counted_together(claims, names, limit)
+        facets, read = _counted_together(claims, names, limit)
+        if unsized and read is not None:
+            unsized.estimate = read  # every claim of the list was read: exact
+        return facets
     rate = min(1.0, sample / over)
-    sampled = _counted_together(_sampled(claims, rate), names, limit)
+    sampled, read = _counted_together(_sampled(claims, rate), names, limit)
+    if unsized and read is not None:
+        unsized.estimate = estimate(read, rate)
     for name in names:
         estimated[name] = f"{rate * 100:.2g}%"
     return {

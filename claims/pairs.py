@@ -10,8 +10,8 @@ claims_pairtally, one row per (given facet, given value, facet, value): ("outlet
 
 Which pairs: a facet in GIVEN (a filter whose list can be long) with a facet in
 COUNTED (what the list shows beside it, and "has", for the length of a list with
-two filters), never a facet with itself. A speaker's or a source's own list is
-short and counted as it is read, so neither is GIVEN.
+two filters), never a facet with itself. A source's own list is a handful of
+claims, counted as it is read, so it is not GIVEN.
 
 The triggers follow claims.tallies: statement-level with transition tables on
 PostgreSQL, row-level on SQLite, in the transaction that writes. What they keep
@@ -32,7 +32,7 @@ from django.db import connections, transaction
 
 from . import tallies, triggers
 
-GIVEN = ["kind", "outlet", "via", "topic", "subject", "has"]
+GIVEN = ["kind", "speaker", "outlet", "via", "topic", "subject", "has"]
 COUNTED = ["kind", "topic", "subject", "speaker", "outlet", "via", "has"]
 
 # The values on the claim row that pair: every one of claims.tallies but "all" and

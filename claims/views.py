@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from tracker.routers import read_chunks, reading
 
 from . import counts, evidence, integrity
-from .filters import ClaimFilter, Estimate, facet_counts, list_size
+from .filters import ClaimFilter, Estimate, facet_counts, list_size, sized
 from .models import Claim, Link, Source, Speaker, Stance, Topic
 from .querysets import SORTS
 
@@ -21,9 +21,9 @@ TOPIC_CLAIMS = 300  # the most a topic page answers from
 FACET_EXACT_UP_TO = 20_000
 FACET_SAMPLE = 5_000
 # A list's total that no tally holds is counted up to LIST_EXACT_UP_TO claims, and
-# estimated beyond, with its margin, from a random sample of about TOTAL_SAMPLE
-# (2,000 of them: ± about 4%).
-LIST_EXACT_UP_TO = 50_000
+# estimated beyond, with its margin, from the random sample its facets count (about
+# FACET_SAMPLE claims), or where they count none from one of about TOTAL_SAMPLE.
+LIST_EXACT_UP_TO = 20_000
 TOTAL_SAMPLE = 2_000
 # A search ranks its matches by relevance when there are at most RANK_UP_TO of them;
 # ranking reads every match. More are shown newest first, and the page says why.
@@ -122,7 +122,15 @@ def claim_list(request):
     ordered = filters.qs
     total = counts.list_total(filters.active)
     if total is None:
-        total = list_size(ordered, LIST_EXACT_UP_TO, TOTAL_SAMPLE)
+        total = list_size(ordered, LIST_EXACT_UP_TO)
+    # The facets first: a list too long to count takes its length from their sample.
+    facets, estimated = facet_counts(
+        filters,
+        exact_up_to=FACET_EXACT_UP_TO,
+        sample=FACET_SAMPLE,
+        total=total,
+    )
+    total = sized(total, LIST_EXACT_UP_TO, TOTAL_SAMPLE)
     estimated_total = total if isinstance(total, Estimate) else None
     rows = estimated_total.rows if estimated_total else total
     unranked = (
@@ -137,12 +145,6 @@ def claim_list(request):
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
-    facets, estimated = facet_counts(
-        filters,
-        exact_up_to=FACET_EXACT_UP_TO,
-        sample=FACET_SAMPLE,
-        total=rows,
-    )
     context.update(
         page=page,
         claims=claims,

@@ -173,6 +173,9 @@ def test_a_total_no_tally_holds_is_exact_or_an_estimate_within_its_margin(
     """Beyond LIST_EXACT_UP_TO the heading says "about N ± p%"; SQLite always counts."""
     monkeypatch.setattr("claims.views.LIST_EXACT_UP_TO", 300)
     monkeypatch.setattr("claims.views.TOTAL_SAMPLE", 400)
+    # The facets' sample, which the total is estimated from when they draw one.
+    monkeypatch.setattr("claims.views.FACET_EXACT_UP_TO", 300)
+    monkeypatch.setattr("claims.views.FACET_SAMPLE", 150)
     generate(claims=3_000, links=0, seed=2)
     topic = Topic.objects.order_by("pk").first().slug
     on_postgresql = connection.vendor == "postgresql"
