@@ -200,6 +200,32 @@ def _moved_outlets(sign, side, where):
     )
 
 
+# Two transactions that change different values of one claim (a topic added while
+# the claim's kind is edited, a source moved while a claim is added to it) would
+# each pair their change with the other values as their snapshot has them, and
+# miss the other's. So each statement first locks the rows whose values it pairs
+# with, in id order, and reads them after the lock, when READ COMMITTED shows it
+# the other's committed change: a link table's statement locks its claims (an
+# UPDATE of the claim waits for it, or it for the UPDATE), a source's outlet move
+# locks its claims, and a new claim locks its source against a move (FOR SHARE
+# conflicts with the UPDATE of the source). The claim triggers of claims.tallies
+# fire after these (triggers fire in name order), inside the same locks.
+_LOCK_CLAIMS = (
+    "PERFORM 1 FROM claims_claim WHERE id IN (SELECT claim_id FROM {rows}) "
+    "ORDER BY id FOR NO KEY UPDATE; "
+)
+_LOCK_MOVED = (
+    "PERFORM 1 FROM claims_claim WHERE source_id IN (SELECT o.id FROM old_rows AS o "
+    "JOIN new_rows AS n ON n.id = o.id WHERE o.outlet_id IS DISTINCT FROM n.outlet_id) "
+    "ORDER BY id FOR NO KEY UPDATE; "
+)
+_LOCK_SOURCES = (
+    "PERFORM 1 FROM claims_source WHERE id IN (SELECT source_id FROM new_rows) "
+    "ORDER BY id FOR SHARE; "
+)
+_BOTH = "(SELECT claim_id FROM old_rows UNION SELECT claim_id FROM new_rows) AS changed"
+
+
 def postgresql_create():
     changed = " OR ".join(f"o.{column} IS DISTINCT FROM n.{column}" for column in tallies.COLUMNS)
     moved = f"FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id WHERE {changed}"
@@ -267,8 +293,15 @@ def postgresql_create():
         ]:
             deltas = _pg_across(values)
             statements.append((f"{table}_pairs_{suffix}", table, event, referencing, deltas))
+    # The rows each statement must hold before it reads the claims' other values.
+    locks = {"claims_claim_pairs_insert": _LOCK_SOURCES, "claims_source_outlet_pairs": _LOCK_MOVED}
+    locks.update(
+        (f"{table}_pairs_{suffix}", _LOCK_CLAIMS.format(rows=rows))
+        for table in LINKS
+        for suffix, rows in [("insert", "new_rows"), ("delete", "old_rows"), ("update", _BOTH)]
+    )
     return [
-        tallies._function(name, _add(deltas), table, event, referencing)
+        tallies._function(name, locks.get(name, "") + _add(deltas), table, event, referencing)
         for name, table, event, referencing, deltas in statements
     ]
 

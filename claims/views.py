@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from tracker.routers import read_chunks, reading
 
 from . import counts, evidence, integrity
-from .filters import ClaimFilter, Estimate, facet_counts, list_size, sized
+from .filters import ClaimFilter, Estimate, Unsized, facet_counts, list_size, sized
 from .models import Claim, Link, Source, Speaker, Stance, Topic
 from .querysets import SORTS
 
@@ -124,13 +124,16 @@ def claim_list(request):
     if total is None:
         total = list_size(ordered, LIST_EXACT_UP_TO)
     # The facets first: a list too long to count takes its length from their sample.
+    unsized = total
     facets, estimated = facet_counts(
-        filters,
-        exact_up_to=FACET_EXACT_UP_TO,
-        sample=FACET_SAMPLE,
-        total=total,
+        filters, exact_up_to=FACET_EXACT_UP_TO, sample=FACET_SAMPLE, total=total
     )
     total = sized(total, LIST_EXACT_UP_TO, TOTAL_SAMPLE)
+    if isinstance(unsized, Unsized) and isinstance(total, int) and estimated:
+        # The planner overestimated: the list is short, and its facets can be exact.
+        facets, estimated = facet_counts(
+            filters, exact_up_to=FACET_EXACT_UP_TO, sample=FACET_SAMPLE, total=total
+        )
     estimated_total = total if isinstance(total, Estimate) else None
     rows = estimated_total.rows if estimated_total else total
     unranked = (

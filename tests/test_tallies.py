@@ -160,3 +160,61 @@ def test_emptying_every_table_empties_the_tallies():
     ClaimFactory()
     assert kept("all") == 1
     assert_true()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "first, second", [("topic", "kind"), ("kind", "topic"), ("move", "kind"), ("kind", "move")]
+)
+def test_two_editors_changing_one_claim_at_once_leave_the_pairs_true(first, second):
+    """Two transactions that overlap: one edits the claim's kind, the other adds a topic
+    to it or moves its source to another outlet. In either order neither may pair its
+    change with a value the other has changed."""
+    import threading
+
+    import psycopg
+
+    claim = ClaimFactory(kind=Claim.Kind.QUOTE)
+    topic, before, after = TopicFactory(), claim.source.outlet, OutletFactory()
+    settings = connection.settings_dict
+    dsn = psycopg.conninfo.make_conninfo(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"],
+        password=settings["PASSWORD"],
+    )
+    statements = {
+        "topic": (
+            "INSERT INTO claims_claim_topics (claim_id, topic_id) VALUES (%s, %s)",
+            [claim.pk, topic.pk],
+        ),
+        "kind": ("UPDATE claims_claim SET kind = 'paraphrase' WHERE id = %s", [claim.pk]),
+        "move": (
+            "UPDATE claims_source SET outlet_id = %s WHERE id = %s",
+            [after.pk, claim.source_id],
+        ),
+    }
+    with psycopg.connect(dsn) as one, psycopg.connect(dsn) as two:
+        one.execute(*statements[first])  # open: its transaction holds its locks
+        done = threading.Event()
+
+        def other():
+            two.execute(*statements[second])
+            two.commit()
+            done.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not done.wait(0.5)  # the second waits for the first
+        one.commit()
+        thread.join(10)
+        assert done.is_set()
+    if "topic" in (first, second):
+        assert pair("topic", topic.pk, "kind", "paraphrase") == 1
+        assert pair("topic", topic.pk, "kind", "quote") == 0
+    else:
+        assert pair("outlet", after.pk, "kind", "paraphrase") == 1
+        assert pair("outlet", before.pk, "kind", "quote") == 0
+    assert_true()
