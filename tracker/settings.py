@@ -6,6 +6,7 @@ SECRET_KEY unless DEBUG is on, and no host is allowed unless ALLOWED_HOSTS names
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "axes",
     "claims",
 ]
 
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -143,6 +147,26 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Password guessing (django-axes): after AXES_FAILURE_LIMIT failed logins for one
+# account, or from one address, further attempts for it are refused for
+# AXES_COOLOFF_TIME, whatever the password. A success clears the account's failures.
+# An Administrator lifts a lock early in the admin (Axes > Access attempts), or
+# `manage.py axes_reset_username <name>`. Behind a proxy, set LOGIN_PROXY_COUNT to the
+# number of proxies in front of the app, so the address is the client's, not the proxy's.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False
+if os.environ.get("LOGIN_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["LOGIN_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Transport security. TLS may end at a proxy in front of the app, so each switch is
 # an environment variable; cookies are secure whenever DEBUG is off.
