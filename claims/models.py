@@ -4,7 +4,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
@@ -57,15 +57,51 @@ class UniformRandom(models.Func):
         return "((random() & 9223372036854775807) / 9223372036854775808.0)", []
 
 
+class DatePart(models.Func):
+    """The day or the month of a date, as a number, the same on both databases.
+
+    For check constraints: SQLite's own EXTRACT is a Python function Django registers
+    on its connections, which a constraint must not depend on; a date there is text.
+    """
+
+    output_field = models.IntegerField()
+    POSITIONS = {"month": 6, "day": 9}
+
+    def __init__(self, expression, part, **extra):
+        if part not in self.POSITIONS:
+            raise ValueError(f"Not a date part: {part!r}")
+        super().__init__(expression, models.Value(part), **extra)
+
+    def _part(self):
+        return self.source_expressions[1].value
+
+    def as_sql(self, compiler, connection, **extra_context):
+        date_sql, params = compiler.compile(self.source_expressions[0])
+        return f"EXTRACT({self._part().upper()} FROM {date_sql})", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        date_sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(substr({date_sql}, {self.POSITIONS[self._part()]}, 2) AS INTEGER)", params
+
+
 def _precision_matches_date(field):
-    """A date is unknown exactly when its precision says so."""
-    unknown = Q(**{f"{field}__isnull": True, f"{field}_precision": DatePrecision.UNKNOWN})
-    known = Q(**{f"{field}__isnull": False}) & ~Q(**{f"{field}_precision": DatePrecision.UNKNOWN})
-    return unknown | known
+    """A date is unknown exactly when its precision says so; a partial date is the
+    first day of its period (claims.dates)."""
+    precision = f"{field}_precision"
+    unknown = Q(**{f"{field}__isnull": True, precision: DatePrecision.UNKNOWN})
+    day = Q(**{f"{field}__isnull": False, precision: DatePrecision.DAY})
+    first_day = Q(Exact(DatePart(field, "day"), 1))
+    month = Q(**{f"{field}__isnull": False, precision: DatePrecision.MONTH}) & first_day
+    year = (
+        Q(**{f"{field}__isnull": False, precision: DatePrecision.YEAR})
+        & first_day
+        & Q(Exact(DatePart(field, "month"), 1))
+    )
+    return unknown | day | month | year
 
 
-def _truncate_to_precision(instance, field):
-    """Store a partial date as the first day of its period (see claims.dates)."""
+def _check_precision(instance, field):
+    """A partial date is entered as the first day of its period (see claims.dates)."""
     value = getattr(instance, field)
     precision = getattr(instance, f"{field}_precision")
     if value is not None and precision == DatePrecision.UNKNOWN:
@@ -74,7 +110,19 @@ def _truncate_to_precision(instance, field):
         )
     if value is None and precision != DatePrecision.UNKNOWN:
         raise ValidationError({field: "Give the date, or set its precision to unknown."})
-    setattr(instance, field, dates.truncate(value, precision))
+    start = dates.truncate(value, precision)
+    if start != value:
+        # A silent change would claim the editor meant the period's first day.
+        raise ValidationError(
+            {
+                field: (
+                    f"{dates.display(value, DatePrecision.DAY)} is more precise than its "
+                    f"precision, {precision}. A {precision} is entered as its first day: for "
+                    f"{dates.display(start, precision)} enter {start.isoformat()}; "
+                    f"or, if the day is known, set the precision to day."
+                )
+            }
+        )
 
 
 class _OutletKind(models.TextChoices):
@@ -266,7 +314,7 @@ class Source(models.Model):
         return reverse("claims:source_detail", args=[self.pk])
 
     def clean(self):
-        _truncate_to_precision(self, "published_on")
+        _check_precision(self, "published_on")
         self._check_lineage()
         if self.pk is None:
             return
@@ -663,7 +711,7 @@ class Claim(models.Model):
 
     def clean(self):
         self.text = self.text.strip()
-        _truncate_to_precision(self, "stated_on")
+        _check_precision(self, "stated_on")
         # An inline claim of a source being added has the unsaved source, but no source_id.
         if self.source_id is not None:
             source = self.source

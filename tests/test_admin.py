@@ -55,7 +55,7 @@ def test_editor_adds_a_source_with_a_claim_inline(editor_client):
             "outlet": outlet.pk,
             "authors": "",
             "url": "https://example.org/delist",
-            "published_on": "2024-10-04",
+            "published_on": "2024-10-01",
             "published_on_precision": "month",
             "accessed_on": "",
             "language": "en",
@@ -452,3 +452,25 @@ def test_same_claim_linked_from_both_ends_at_once_shows_an_error(editor_client):
     assert response.status_code == 200
     assert f"Claim #{other.pk} is linked from both ends here" in response.content.decode()
     assert not Link.objects.exists()
+
+
+def test_a_day_entered_with_month_precision_is_refused_with_the_normalised_date(editor_client):
+    claim = ClaimFactory(kind=Claim.Kind.ASSERTION, stated_on=None, stated_on_precision="unknown")
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    response = editor_client.post(
+        url,
+        claim_form(
+            text=claim.text,
+            kind=claim.kind,
+            source=claim.source.pk,
+            stated_on="15/09/2024",
+            stated_on_precision="month",
+        ),
+    )
+    assert response.status_code == 200
+    assert (
+        "15 September 2024 is more precise than its precision, month. A month is entered as "
+        "its first day: for September 2024 enter 2024-09-01"
+    ) in response.text
+    claim.refresh_from_db()
+    assert claim.stated_on is None

@@ -6,7 +6,13 @@ from django.db import IntegrityError, transaction
 
 from claims.dates import DatePrecision
 from claims.models import Claim, Link
-from tests.factories import ClaimFactory, LinkFactory, SourceFactory, SpeakerFactory
+from tests.factories import (
+    ClaimFactory,
+    LinkFactory,
+    OutletFactory,
+    SourceFactory,
+    SpeakerFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,16 +143,54 @@ def test_a_sources_own_assertion_is_asserted_by_the_source():
     assert quote.asserted_by == quote.speaker.name
 
 
-def test_partial_date_is_stored_as_the_start_of_its_period():
+def test_partial_date_is_entered_as_the_start_of_its_period():
     claim = ClaimFactory.build(
         source=SourceFactory(),
         speaker=SpeakerFactory(),
-        stated_on=datetime.date(2024, 10, 17),
+        stated_on=datetime.date(2024, 10, 1),
         stated_on_precision=DatePrecision.MONTH,
     )
     claim.full_clean()
-    assert claim.stated_on == datetime.date(2024, 10, 1)
     assert claim.stated_on_display == "October 2024"
+
+
+@pytest.mark.parametrize(
+    "precision, entered, offered",
+    [
+        (DatePrecision.MONTH, datetime.date(2024, 9, 15), "for September 2024 enter 2024-09-01"),
+        (DatePrecision.YEAR, datetime.date(2024, 9, 15), "for 2024 enter 2024-01-01"),
+    ],
+)
+def test_date_more_precise_than_its_precision_is_refused_with_the_normalised_date(
+    precision, entered, offered
+):
+    claim = ClaimFactory.build(
+        source=SourceFactory(),
+        speaker=SpeakerFactory(),
+        stated_on=entered,
+        stated_on_precision=precision,
+    )
+    with pytest.raises(ValidationError) as error:
+        claim.full_clean()
+    (message,) = error.value.message_dict["stated_on"]
+    assert "15 September 2024 is more precise than its precision" in message
+    assert offered in message
+    assert claim.stated_on == entered, "the date is refused, not silently changed"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        claim.save()
+
+
+def test_source_published_date_more_precise_than_its_precision_is_refused():
+    source = SourceFactory.build(
+        outlet=OutletFactory(),
+        published_on=datetime.date(2024, 5, 17),
+        published_on_precision=DatePrecision.YEAR,
+    )
+    with pytest.raises(ValidationError) as error:
+        source.full_clean()
+    assert "for 2024 enter 2024-01-01" in error.value.message_dict["published_on"][0]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        source.save()
 
 
 def test_date_and_precision_must_agree():

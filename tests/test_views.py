@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from claims import views
+from claims import dates, views
 from claims.dates import DatePrecision
 from claims.importers import load_corpus
 from claims.management.commands.generate_claims import generate
@@ -235,7 +235,7 @@ def test_speaker_list_paginates_in_name_order_with_claim_counts(client):
     ],
 )
 def test_claim_page_shows_the_date_at_its_precision(client, precision, shown):
-    stated_on = None if precision == DatePrecision.UNKNOWN else datetime.date(2024, 10, 4)
+    stated_on = dates.truncate(datetime.date(2024, 10, 4), precision)
     claim = ClaimFactory.build(
         source=SourceFactory(),
         speaker=SpeakerFactory(),
