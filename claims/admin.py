@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 
 from . import export
-from .forms import LinkInlineForm, LinkInlineFormSet
+from .forms import LinkForm, LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 
 # Editors paste addresses without a scheme; assume https (Django 6's default).
@@ -122,11 +122,53 @@ class SpeakerAdmin(admin.ModelAdmin):
     inlines = [SpeakerAliasInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+        speakers = super().get_queryset(request)
+        if _is_autocomplete(request):
+            # A candidate says who it is; counting every speaker's claims would not help.
+            return speakers.with_reported_role().prefetch_related("aliases")
+        return speakers.annotate(claim_count=Count("claims"))
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if _is_autocomplete(request) and search_term.strip():
+            # Enter takes the first candidate: make it the one the editor typed.
+            queryset = queryset.ranked_by_match(search_term.strip())
+        return queryset, may_have_duplicates
+
+    def autocomplete_label(self, speaker, term):
+        """'Amir Khan Muttaqi: foreign minister (as reported), Taliban government;
+        matched on affiliation', so an editor sees who each candidate is and why."""
+        details = []
+        if speaker.reported_role:
+            details.append(f"{speaker.reported_role} (as reported)")
+        if speaker.affiliation:
+            details.append(speaker.affiliation)
+        label = speaker.name + (f": {', '.join(details)}" if details else "")
+        reason = _match_reason(speaker, term.strip().casefold())
+        return f"{label}; {reason}" if reason else label
 
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, speaker):
         return speaker.claim_count
+
+
+def _is_autocomplete(request):
+    return request.resolver_match is not None and request.resolver_match.url_name == (
+        "autocomplete"
+    )
+
+
+def _match_reason(speaker, term):
+    """Why a speaker is a candidate for `term`, when its name does not say so."""
+    if not term or term in speaker.name.casefold():
+        return ""
+    aliases = [alias.name for alias in speaker.aliases.all()]
+    for alias in sorted(aliases, key=lambda name: name.casefold() != term):
+        if term in alias.casefold():
+            return f"also known as “{alias}”"
+    if term in speaker.affiliation.casefold():
+        return "matched on affiliation"
+    return ""
 
 
 @admin.register(Subject)
@@ -275,6 +317,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 @admin.register(Link)
 class LinkAdmin(SimpleHistoryAdmin):
+    form = LinkForm
     list_display = [
         "__str__",
         "kind",

@@ -1,12 +1,51 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import Link
 
 # Constraints on the pair of claims. Django leaves an inline's parent key out of
 # constraint validation, and both of these name it, so inline forms check them here.
 PAIR_CONSTRAINTS = {"link_not_self", "link_one_per_pair"}
+
+
+def _existing_link_error(link):
+    """The duplicate-pair error, with a link to the link that exists already."""
+    existing = Link.objects.between(link.claim_a_id, link.claim_b_id).exclude(pk=link.pk).first()
+    if existing is None:
+        return None
+    return ValidationError(
+        format_html(
+            'These two claims are already linked: <a href="{}">{} ({})</a>. Edit that link '
+            "instead.",
+            reverse("admin:claims_link_change", args=[existing.pk]),
+            f"link #{existing.pk}",
+            existing.get_kind_display(),
+        ),
+        code="duplicate_link",
+    )
+
+
+class LinkForm(forms.ModelForm):
+    """A link, in the link admin: a duplicate pair names the link that exists."""
+
+    class Meta:
+        model = Link
+        fields = ["claim_a", "kind", "claim_b", "note"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.instance.claim_a = cleaned_data.get("claim_a")
+        self.instance.claim_b = cleaned_data.get("claim_b")
+        if self.instance.claim_a and self.instance.claim_b:
+            error = _existing_link_error(self.instance)
+            if error is not None:
+                # On the field, so Django's own check of the pair (and its plainer
+                # message) is skipped.
+                self.add_error("claim_b", error)
+        return cleaned_data
 
 
 class LinkInlineForm(forms.ModelForm):
@@ -24,6 +63,8 @@ class LinkInlineForm(forms.ModelForm):
                 try:
                     constraint.validate(Link, link, exclude={"id"})
                 except ValidationError as error:
+                    if constraint.name == "link_one_per_pair":
+                        error = _existing_link_error(link) or error
                     self.add_error(None, error)
 
 

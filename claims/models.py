@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from . import dates, evidence, integrity
 from .dates import DatePrecision
-from .querysets import ClaimQuerySet, LinkQuerySet, SourceQuerySet
+from .querysets import ClaimQuerySet, LinkQuerySet, SourceQuerySet, SpeakerQuerySet
 from .search import SearchDocument, SearchDocumentField
 
 # The longest texts a field takes, in characters, chosen for real material and kept
@@ -380,6 +380,8 @@ class Speaker(models.Model):
     affiliation = models.CharField(max_length=300, blank=True)
     country = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True, validators=_limited("the description", "note"))
+
+    objects = SpeakerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

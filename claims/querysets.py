@@ -239,3 +239,38 @@ class LinkQuerySet(models.QuerySet):
         if kind is not None:
             links = links.filter(kind=kind)
         return Exists(links)
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def ranked_by_match(self, term):
+        """Best match first: the exact name or alias, then names and aliases that start
+        with `term`, then those containing it, then the rest (matched elsewhere)."""
+        from .models import SpeakerAlias
+
+        def alias(lookup):
+            return Exists(
+                SpeakerAlias.objects.filter(speaker=OuterRef("pk"), **{f"name__{lookup}": term})
+            )
+
+        rank = models.Case(
+            models.When(name__iexact=term, then=0),
+            models.When(alias("iexact"), then=1),
+            models.When(name__istartswith=term, then=2),
+            models.When(alias("istartswith"), then=3),
+            models.When(name__icontains=term, then=4),
+            models.When(alias("icontains"), then=5),
+            default=6,
+        )
+        return self.annotate(match_rank=rank).order_by("match_rank", "name", "pk")
+
+    def with_reported_role(self):
+        """Each speaker's role as its latest dated claim reports it (`reported_role`)."""
+        from .models import Claim
+
+        latest = (
+            Claim.objects.filter(speaker=OuterRef("pk"))
+            .exclude(speaker_role="")
+            .order_by(*NEWEST)
+            .values("speaker_role")[:1]
+        )
+        return self.annotate(reported_role=models.Subquery(latest))

@@ -245,7 +245,12 @@ def test_duplicate_pair_in_reverse_order_shows_an_error_in_the_admin(editor_clie
         },
     )
     assert response.status_code == 200
-    assert "These two claims are already linked" in response.content.decode()
+    existing = reverse("admin:claims_link_change", args=[link.pk])
+    assert (
+        f'These two claims are already linked: <a href="{existing}">link #{link.pk} '
+        "(Corroborates)</a>. Edit that link instead."
+    ) in response.text
+    assert response.text.count("already linked") == 1
     assert Link.objects.count() == 1
 
 
@@ -270,7 +275,8 @@ def test_duplicate_pair_entered_from_the_claim_shows_an_error(editor_client):
         ),
     )
     assert response.status_code == 200
-    assert "These two claims are already linked" in response.content.decode()
+    existing = reverse("admin:claims_link_change", args=[link.pk])
+    assert f'already linked: <a href="{existing}">link #{link.pk}' in response.text
     assert Link.objects.count() == 1
 
 
@@ -474,3 +480,44 @@ def test_a_day_entered_with_month_precision_is_refused_with_the_normalised_date(
     ) in response.text
     claim.refresh_from_db()
     assert claim.stated_on is None
+
+
+def speaker_candidates(client, term):
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": term, "app_label": "claims", "model_name": "claim", "field_name": "speaker"},
+    )
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+def test_speaker_autocomplete_puts_the_exact_name_first_and_says_who_each_candidate_is(
+    editor_client,
+):
+    minister = SpeakerFactory(
+        name="Amir Khan Muttaqi", affiliation="Taliban government (Islamic Emirate)"
+    )
+    ClaimFactory(speaker=minister, speaker_role="Taliban foreign minister")
+    SpeakerFactory(name="Taliban government")
+
+    assert speaker_candidates(editor_client, "Taliban government") == [
+        "Taliban government",
+        "Amir Khan Muttaqi: Taliban foreign minister (as reported), "
+        "Taliban government (Islamic Emirate); matched on affiliation",
+    ]
+
+
+def test_speaker_autocomplete_ranks_an_exact_alias_before_names_that_contain_the_term(
+    editor_client,
+):
+    SpeakerFactory(name="Funding bodies")
+    SpeakerFactory(name="Bureau").aliases.create(name="Dunmore")
+    SpeakerFactory(name="Unity Council")
+    SpeakerFactory(name="United Nations").aliases.create(name="UN")
+
+    assert speaker_candidates(editor_client, "un") == [
+        "United Nations",  # an alias is exactly the term
+        "Unity Council",  # the name starts with it
+        "Funding bodies",  # the name contains it
+        "Bureau; also known as “Dunmore”",  # only an alias contains it
+    ]

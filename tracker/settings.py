@@ -45,7 +45,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 READ_REQUIRES_LOGIN = env_bool("READ_REQUIRES_LOGIN", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "claims.sites.TrackerAdminConfig",  # django.contrib.admin, with claims.sites' site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -218,4 +218,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; failures and pauses come at WARNING.
+    "loggers": {"axes": {"level": os.environ.get("LOGIN_LOG_LEVEL", "WARNING")}},
 }
