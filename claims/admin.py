@@ -14,6 +14,10 @@ from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, 
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class TrackerMedia:
+    css = {"all": ["claims/admin.css"]}
+
+
 class SimpleHistoryAdmin(BaseHistoryAdmin):
     """django-simple-history's admin, its history page allowed inline style attributes.
 
@@ -21,6 +25,8 @@ class SimpleHistoryAdmin(BaseHistoryAdmin):
     (settings.CONTENT_SECURITY_POLICY) allows inline style attributes on these pages
     only: never inline scripts, nor style elements.
     """
+
+    Media = TrackerMedia
 
     def history_view(self, request, object_id, extra_context=None):
         view = csp_update({"style-src-attr": [UNSAFE_INLINE]})(super().history_view)
@@ -115,6 +121,7 @@ class SpeakerAliasInline(admin.TabularInline):
 
 @admin.register(Speaker)
 class SpeakerAdmin(admin.ModelAdmin):
+    Media = TrackerMedia
     list_display = ["name", "kind", "affiliation", "country", "claim_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "aliases__name", "affiliation"]
@@ -233,9 +240,16 @@ class LinkAsBInline(LinkInline):
         return super().get_queryset(request).select_related("claim_a", "created_by")
 
 
+IN_SOURCE = {
+    Claim.Integrity.LOCATED: "found",
+    Claim.Integrity.NOT_FOUND: "not found",
+    Claim.Integrity.NO_TEXT: "no text",
+}
+
+
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
-    list_display = ["excerpt", "speaker", "kind", "source", "stated", "integrity"]
+    list_display = ["excerpt", "speaker", "kind", "source_title", "stated", "in_source"]
     list_filter = [
         "integrity",
         "kind",
@@ -298,6 +312,15 @@ class ClaimAdmin(SimpleHistoryAdmin):
     @admin.display(description="text", ordering="text")
     def excerpt(self, claim):
         return Truncator(claim.text).chars(100)
+
+    @admin.display(description="in source", ordering="integrity")
+    def in_source(self, claim):
+        """Found, not found, or no text: the filter on the right says it in full."""
+        return IN_SOURCE[claim.integrity]
+
+    @admin.display(description="source", ordering="source__title")
+    def source_title(self, claim):
+        return Truncator(claim.source.title).chars(60)
 
     @admin.display(description="stated", ordering="stated_on")
     def stated(self, claim):

@@ -243,8 +243,8 @@ class LinkQuerySet(models.QuerySet):
 
 class SpeakerQuerySet(models.QuerySet):
     def ranked_by_match(self, term):
-        """Best match first: the exact name or alias, then names and aliases that start
-        with `term`, then those containing it, then the rest (matched elsewhere)."""
+        """Best match first: the exact name or alias, then names (at any word) and aliases
+        that start with `term`, then those containing it, then the rest (matched elsewhere)."""
         from .models import SpeakerAlias
 
         def alias(lookup):
@@ -255,7 +255,8 @@ class SpeakerQuerySet(models.QuerySet):
         rank = models.Case(
             models.When(name__iexact=term, then=0),
             models.When(alias("iexact"), then=1),
-            models.When(name__istartswith=term, then=2),
+            # A word of the name starting with the term: "Kab" finds Zamir Kabulov here.
+            models.When(Q(name__istartswith=term) | Q(name__icontains=f" {term}"), then=2),
             models.When(alias("istartswith"), then=3),
             models.When(name__icontains=term, then=4),
             models.When(alias("icontains"), then=5),

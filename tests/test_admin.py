@@ -521,3 +521,13 @@ def test_speaker_autocomplete_ranks_an_exact_alias_before_names_that_contain_the
         "Funding bodies",  # the name contains it
         "Bureau; also known as “Dunmore”",  # only an alias contains it
     ]
+
+
+def test_speaker_autocomplete_takes_a_word_of_the_name_before_an_alias(editor_client):
+    SpeakerFactory(name="Taliban government").aliases.create(name="Kabul")
+    SpeakerFactory(name="Zamir Kabulov")
+
+    assert speaker_candidates(editor_client, "Kab") == [
+        "Zamir Kabulov",
+        "Taliban government; also known as “Kabul”",
+    ]
