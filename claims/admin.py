@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 from . import export
 from .forms import LinkForm, LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
+from .stale import NoLostEdits
 
 # Editors paste addresses without a scheme; assume https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -66,7 +67,7 @@ class ClaimInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(NoLostEdits, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["title", "outlet", "kind", "published", "claim_count", "has_text"]
     list_filter = ["kind", "published_on_precision", "language", "outlet"]
@@ -248,7 +249,7 @@ IN_SOURCE = {
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(NoLostEdits, SimpleHistoryAdmin):
     list_display = ["excerpt", "speaker", "kind", "source_title", "stated", "in_source"]
     list_filter = [
         "integrity",
@@ -339,7 +340,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Link)
-class LinkAdmin(SimpleHistoryAdmin):
+class LinkAdmin(NoLostEdits, SimpleHistoryAdmin):
     form = LinkForm
     list_display = [
         "__str__",

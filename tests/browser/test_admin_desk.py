@@ -67,3 +67,50 @@ def test_enter_in_the_speaker_box_takes_the_speaker_typed(page, live_server, cor
     expect(page.locator(".field-speaker .select2-selection__rendered")).to_contain_text(
         "Taliban government"
     )
+
+
+def test_two_editors_save_the_same_claim_and_the_second_is_told_what_changed(
+    browser, live_server, corpus_and_chief, screenshots
+):
+    get_user_model().objects.create_superuser("deputy", "deputy@example.org", PASSWORD)
+    claim = Claim.objects.filter(kind=Claim.Kind.QUOTE).order_by("pk").first()
+    url = f"{live_server.url}/admin/claims/claim/{claim.pk}/change/"
+    desks = []
+    for username in ["chief", "deputy"]:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        sign_in(page, live_server, username)
+        page.goto(url)
+        desks.append(page)
+    chief, deputy = desks
+
+    chief.get_by_label("Speaker role").fill("Russia's special envoy")
+    chief.get_by_role("button", name="Save", exact=True).click()
+    expect(chief.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    deputy.get_by_label("Context").fill("Moscow Format, 4 October")
+    deputy.get_by_role("button", name="Save", exact=True).click()
+    refusal = deputy.locator(".errorlist.nonfield")
+    expect(refusal).to_contain_text("Someone else saved this claim after you opened it")
+    expect(refusal).to_contain_text(
+        f"Speaker role: was “{claim.speaker_role}” when you opened the form, "
+        "now “Russia's special envoy”"
+    )
+    expect(refusal).to_contain_text("The last save was by chief")
+    expect(deputy.get_by_label("Context")).to_have_value("Moscow Format, 4 October")
+    deputy.screenshot(path=screenshots / "stale-edit-refused.png", full_page=True)
+    claim.refresh_from_db()
+    assert claim.speaker_role == "Russia's special envoy"
+    assert claim.context != "Moscow Format, 4 October"
+
+    # Having read the list, the deputy keeps the chief's role and saves the context.
+    deputy.get_by_label("Speaker role").fill("Russia's special envoy")
+    deputy.get_by_role("button", name="Save", exact=True).click()
+    expect(deputy.locator(".messagelist")).to_contain_text("was changed successfully")
+    claim.refresh_from_db()
+    assert (claim.speaker_role, claim.context) == (
+        "Russia's special envoy",
+        "Moscow Format, 4 October",
+    )
+    for page in desks:
+        page.context.close()
