@@ -60,6 +60,10 @@ CLAIM_COLUMNS = [
     "independent_corroborations",
     "statement_id",
     "independent_sources",
+    "source_kind",
+    "source_derived_from_id",
+    "source_derivation",
+    "source_wire",
 ]
 
 LINK_COLUMNS = [
@@ -194,6 +198,10 @@ def _claim_values(queryset):
         "independent_corroborations": F("independent_witnesses"),
         "statement_id": F("statement_key"),
         "independent_sources": F("independent_sources"),
+        "source_kind": F("source__kind"),
+        "source_derived_from_id": F("source__derived_from_id"),
+        "source_derivation": F("source__derivation"),
+        "source_wire": F("source__wire__name"),
     }
     return _cells(queryset, cells)
 
@@ -240,6 +248,10 @@ def claim_copy_sql(queryset, permalink):
         "independent_corroborations": F("independent_witnesses"),
         "statement_id": F("statement_key"),
         "independent_sources": F("independent_sources"),
+        "source_kind": F("source__kind"),
+        "source_derived_from_id": F("source__derived_from_id"),
+        "source_derivation": NullIf(F("source__derivation"), Value(""), output_field=TextField()),
+        "source_wire": _neutralised("source__wire__name"),
     }
     # Every cell is stored on the claim or a join away (the evidence values and the
     # topic and subject names included), so COPY reads the list's own query.
@@ -274,6 +286,10 @@ def _claim_cells(rows, permalink):
         independent,
         statement,
         sources,
+        source_kind,
+        derived_from,
+        derivation,
+        wire,
     ) in rows:
         yield [
             pk,
@@ -298,6 +314,10 @@ def _claim_cells(rows, permalink):
             independent,
             statement,
             sources,
+            source_kind,
+            derived_from,
+            derivation,
+            neutralise(wire),
         ]
 
 

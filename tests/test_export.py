@@ -38,7 +38,7 @@ HEADER = (
     "id,permalink,text,kind,speaker,speaker_role,stated_on,stated_on_precision,context,"
     "source_id,source_title,outlet,source_url,source_published_on,via,topics,subjects,"
     "corroborating_ids,contradicting_ids,independent_corroborations,statement_id,"
-    "independent_sources\r\n"
+    "independent_sources,source_kind,source_derived_from_id,source_derivation,source_wire\r\n"
 )
 HOSTILE = ['=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1:A2)", "\tx", "\rx"]
 SCRIPTS = [
@@ -163,14 +163,14 @@ def test_claims_export_is_the_exact_csv_of_the_list(client, small):
         'presidential envoy,2024-10-04,day,"Moscow Format consultations, Moscow",'
         f"{report.pk},Russia to delist the Taliban,The Moscow Times,https://example.org/delist,"
         "2024-10-04,TASS,Delisting; Which states accepted envoys?,China; United Arab Emirates,"
-        f"{china.pk},{denial.pk},1,{decision.pk},1\r\n"
+        f"{china.pk},{denial.pk},1,{decision.pk},1,news_report,,,\r\n"
         f"{china.pk},{url}/{china.pk}/,China accepted a Taliban-appointed ambassador first.,"
         f"assertion,,,2024-10,month,,{report.pk},Russia to delist the Taliban,"
         "The Moscow Times,https://example.org/delist,2024-10-04,,Which states accepted envoys?,"
-        f",{decision.pk},,1,{china.pk},1\r\n"
+        f",{decision.pk},,1,{china.pk},1,news_report,,,\r\n"
         f'{denial.pk},{url}/{denial.pk}/,"No decision\nhas been taken.",paraphrase,'
         f"Unnamed official,,,unknown,,{denial.source_id},Notes,,,,,,,,{decision.pk},0,"
-        f"{denial.pk},1\r\n"
+        f"{denial.pk},1,news_report,,,\r\n"
     )
 
 
