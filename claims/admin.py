@@ -1,13 +1,19 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.contrib import admin
-from django.db import models
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, models
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 
-from . import export
-from .forms import LinkForm, LinkInlineForm, LinkInlineFormSet
+from . import export, import_files, imports
+from .forms import ImportForm, LinkForm, LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 from .stale import NoLostEdits
 
@@ -241,6 +247,14 @@ class LinkAsBInline(LinkInline):
         return super().get_queryset(request).select_related("claim_a", "created_by")
 
 
+PREVIEW_SALT = "claims.import_preview"
+
+
+def _summary(plan):
+    """What a plan would do, to compare the preview with the confirmation."""
+    return {"claims": plan.claim_counts, "links": plan.link_counts, "new": plan.new}
+
+
 IN_SOURCE = {
     Claim.Integrity.LOCATED: "found",
     Claim.Integrity.NOT_FOUND: "not found",
@@ -304,6 +318,80 @@ class ClaimAdmin(NoLostEdits, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="claims_claim_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload, preview every row, confirm: claims.imports does the work."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import claims and links",
+        }
+        form = ImportForm()
+        if request.method == "POST" and "token" in request.POST:
+            return self._confirm_import(request, context)
+        if request.method == "POST":
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                files = {name: form.cleaned_data.get(name) for name in import_files.NAMES}
+                plan = imports.plan(files["claims_file"], files["links_file"])
+                token = import_files.keep(files) if plan.is_valid else ""
+                return self._preview(request, context, plan, token)
+        context["form"] = form
+        return TemplateResponse(request, "admin/claims/claim/import.html", context)
+
+    def _preview(self, request, context, plan, token, status=200):
+        context.update(
+            plan=plan,
+            token=token,
+            previewed=signing.dumps(_summary(plan), salt=PREVIEW_SALT),
+        )
+        return TemplateResponse(request, "admin/claims/claim/import.html", context, status=status)
+
+    def _confirm_import(self, request, context):
+        token = request.POST["token"]
+        files = import_files.load(token)
+        if files is None:
+            messages.error(
+                request,
+                "The uploaded files are no longer here (they are kept for "
+                f"{settings.IMPORT_KEEP_HOURS} hours). Nothing was imported: upload them again.",
+            )
+            return redirect("admin:claims_claim_import")
+        plan = imports.plan(files.get("claims_file"), files.get("links_file"))
+        try:
+            previewed = signing.loads(request.POST.get("previewed", ""), salt=PREVIEW_SALT)
+        except signing.BadSignature:
+            previewed = None
+        if not plan.is_valid or previewed != _summary(plan):
+            # Another save since the preview changed what the import would do.
+            messages.warning(
+                request,
+                "The database changed since the preview, and with it what this import would "
+                "do. Nothing was imported: here is the plan now; check it and confirm again.",
+            )
+            return self._preview(request, context, plan, token if plan.is_valid else "")
+        try:
+            imports.apply(plan, user=request.user)
+        except (DatabaseError, ValueError) as error:
+            messages.error(
+                request, f"The database refused the import ({error}). Nothing was written."
+            )
+            return self._preview(request, context, plan, token)
+        import_files.discard(token)
+        claims, links = plan.claim_counts, plan.link_counts
+        messages.success(
+            request,
+            f"Imported: {claims['new']:,} new and {claims['updated']:,} updated claims "
+            f"({claims['unchanged']:,} unchanged); {links['new']:,} new and "
+            f"{links['updated']:,} updated links ({links['unchanged']:,} unchanged).",
+        )
+        return redirect("admin:claims_claim_changelist")
 
     @admin.action(description="Export selected claims as CSV", permissions=["view"])
     def export_as_csv(self, request, queryset):

@@ -105,3 +105,25 @@ class LinkInlineFormSet(BaseInlineFormSet):
             if str(value).isdigit() and not self.data.get(f"{prefix}-{index}-DELETE"):
                 partners.add(int(value))
         return partners
+
+
+class ImportForm(forms.Form):
+    """The files of an import: claims, links, or both, as the export writes them."""
+
+    claims_file = forms.FileField(
+        required=False,
+        label="Claims file",
+        help_text="CSV or XLSX with the columns of the claims export (at least text and kind).",
+    )
+    links_file = forms.FileField(
+        required=False,
+        label="Links file",
+        help_text="CSV or XLSX with the columns of the links export; its claim ids may refer "
+        "to claims in the claims file.",
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not cleaned_data.get("claims_file") and not cleaned_data.get("links_file"):
+            raise ValidationError("Choose a claims file, a links file, or both.")
+        return cleaned_data

@@ -218,3 +218,87 @@ def test_a_file_that_is_not_a_table_is_refused_as_a_whole():
     ]
     plan = imports.plan(upload("title,words\r\na,b\r\n"))
     assert "the header has no kind, text columns" in plan.file_errors[0]
+
+
+# In the admin --------------------------------------------------------------------------
+
+
+IMPORT = "/admin/claims/claim/import/"
+
+
+@pytest.fixture
+def import_dir(settings, tmp_path):
+    settings.IMPORT_DIR = str(tmp_path / "imports")
+    return tmp_path / "imports"
+
+
+def test_the_admin_previews_an_upload_and_writes_only_on_confirmation(editor_client, import_dir):
+    source = SourceFactory()
+    csv_text = (
+        f"{HEADER}\r\n"
+        f",Talks resume.,assertion,,,October 2024,,{source.pk},\r\n"
+        f",The envoy agrees.,quote,Zamir Kabulov,envoy,,,{source.pk},\r\n"
+    )
+    page = editor_client.get("/admin/claims/claim/")
+    assert 'href="/admin/claims/claim/import/"' in page.text
+
+    preview = editor_client.post(IMPORT, {"claims_file": upload(csv_text)})
+    assert preview.status_code == 200
+    assert "What the import would do" in preview.text
+    assert "New speakers (1)" in preview.text and "Zamir Kabulov" in preview.text
+    assert "date read as October 2024" in preview.text
+    assert preview.text.count('class="outcome-new"') == 2
+    assert not Claim.objects.exists(), "the preview writes nothing"
+    token = preview.context["token"]
+    previewed = preview.context["previewed"]
+
+    done = editor_client.post(IMPORT, {"token": token, "previewed": previewed, "confirm": "1"})
+    assert done.status_code == 302
+    assert Claim.objects.count() == 2
+    claim = Claim.objects.get(text="The envoy agrees.")
+    assert claim.speaker.name == "Zamir Kabulov"
+    history = claim.history.get()
+    assert history.history_change_reason == "import"
+    assert list(import_dir.iterdir()) == [], "the files are removed once imported"
+
+
+def test_a_file_with_an_error_cannot_be_confirmed(editor_client, import_dir):
+    source = SourceFactory()
+    csv_text = f"{HEADER}\r\n,Fine.,assertion,,,,,{source.pk},\r\n,Bad.,quote,,,,,{source.pk},\r\n"
+    preview = editor_client.post(IMPORT, {"claims_file": upload(csv_text)})
+    assert preview.status_code == 200
+    assert "<code>speaker</code>: a quote or a paraphrase needs its speaker" in preview.text
+    assert 'name="confirm"' not in preview.text
+    assert "Nothing can be imported until every error below is fixed" in preview.text
+    assert not Claim.objects.exists()
+
+
+def test_a_confirmation_after_the_database_changed_shows_the_plan_again(editor_client, import_dir):
+    source = SourceFactory()
+    csv_text = f"{HEADER}\r\n7001,Talks resume.,assertion,,,,,{source.pk},\r\n"
+    preview = editor_client.post(IMPORT, {"claims_file": upload(csv_text)})
+    ClaimFactory(id=7001, kind="assertion", speaker=None, text="Something else.")
+
+    again = editor_client.post(
+        IMPORT,
+        {
+            "token": preview.context["token"],
+            "previewed": preview.context["previewed"],
+            "confirm": "1",
+        },
+    )
+    assert again.status_code == 200
+    assert "The database changed since the preview" in again.text
+    assert Claim.objects.get(pk=7001).text == "Something else."
+
+
+def test_a_reviewer_cannot_import(client, import_dir):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    reviewer = UserFactory(is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Reviewer"))
+    client.force_login(reviewer)
+    assert client.get(IMPORT).status_code == 403
+    assert "/admin/claims/claim/import/" not in client.get("/admin/claims/claim/").text

@@ -148,6 +148,10 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Import files wait here between the preview and the confirmation (claims.import_files).
+IMPORT_DIR = os.environ.get("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+IMPORT_KEEP_HOURS = 24
+
 # Password guessing (django-axes): after AXES_FAILURE_LIMIT failed logins for one
 # account, or from one address, further attempts for it are refused for
 # AXES_COOLOFF_TIME, whatever the password. A success clears the account's failures.

@@ -114,3 +114,49 @@ def test_two_editors_save_the_same_claim_and_the_second_is_told_what_changed(
     )
     for page in desks:
         page.context.close()
+
+
+def test_an_editor_previews_an_import_then_confirms_it(
+    page, live_server, corpus_and_chief, settings, tmp_path, screenshots
+):
+    settings.IMPORT_DIR = str(tmp_path / "imports")
+    source = Claim.objects.order_by("pk").first().source
+    file = tmp_path / "claims.csv"
+    file.write_text(
+        "text,kind,speaker,stated_on,source_id,topics\r\n"
+        f"The envoy will return in spring.,paraphrase,Kabulov,October 2024,{source.pk},\r\n"
+        f"A new voice speaks.,quote,Ahmad Wali,4 Oct 2024,{source.pk},\r\n"
+        f"No speaker here.,quote,,,{source.pk},\r\n",
+        encoding="utf-8",
+    )
+    sign_in(page, live_server, "chief")
+    page.goto(live_server.url + "/admin/claims/claim/")
+    page.get_by_role("link", name="Import claims and links").click()
+    page.get_by_label("Claims file").set_input_files(file)
+    page.get_by_role("button", name="Preview the import").click()
+
+    expect(page.get_by_role("heading", name="What the import would do")).to_be_visible()
+    rows = page.locator(".import-rows tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("speaker “Kabulov” matched Zamir Kabulov by alias")
+    expect(rows.nth(1)).to_contain_text("new")
+    expect(rows.nth(2)).to_contain_text("speaker: a quote or a paraphrase needs its speaker")
+    expect(page.get_by_text("New speakers (1)")).to_be_visible()
+    expect(page.get_by_role("button", name="Confirm the import")).to_have_count(0)
+    page.screenshot(path=screenshots / "import-preview-with-error.png", full_page=True)
+    before = Claim.objects.count()
+
+    # Fixed and uploaded again, it can be confirmed.
+    file.write_text(
+        "\r\n".join(file.read_text(encoding="utf-8").splitlines()[:3]) + "\r\n", encoding="utf-8"
+    )
+    page.get_by_role("link", name="Upload again").click()
+    page.get_by_label("Claims file").set_input_files(file)
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.locator(".import-rows tbody tr")).to_have_count(2)
+    assert Claim.objects.count() == before, "the preview wrote nothing"
+    page.screenshot(path=screenshots / "import-preview.png", full_page=True)
+    page.get_by_role("button", name="Confirm the import").click()
+    expect(page.locator(".messagelist")).to_contain_text("Imported: 2 new and 0 updated claims")
+    assert Claim.objects.count() == before + 2
+    assert Claim.objects.get(text="A new voice speaks.").speaker.name == "Ahmad Wali"
