@@ -316,9 +316,12 @@ class Planner:
         for alias in SpeakerAlias.objects.select_related("speaker"):
             self.aliases[alias.name.casefold()].add(alias.speaker)
         self.new_speakers = {}
-        self.sources = Source.objects.in_bulk()
+        self.sources = Source.objects.select_related("outlet").in_bulk()
+        self.source_keys = {}
+        for source in self.sources.values():
+            self.source_keys.setdefault(self._source_key(source), source)
         self.new_sources = {}  # id (or a key for those without) -> Source
-        self.lineage = {}  # new or existing Source -> (derived_from_id, row, column)
+        self.lineage = []  # (new Source, the id it derives from, its row)
         self.claims = {}  # id -> Claim in the database, loaded as needed
         self.planned_claims = {}  # id -> Row
         self.planned_keys = set()
@@ -366,13 +369,9 @@ class Planner:
             if source_id in self.new_sources:
                 return self.new_sources[source_id]
         else:
-            for source in list(self.sources.values()) + list(self.new_sources.values()):
-                if (url and source.url == url) or (
-                    not url
-                    and source.title == title
-                    and (source.outlet.name if source.outlet else "") == outlet_name
-                ):
-                    return source
+            key = ("url", url) if url else ("title", title, outlet_name.casefold())
+            if key in self.source_keys:
+                return self.source_keys[key]
             source_id = None
         if not title:
             row.error("source_title", "a new source needs its title.")
@@ -409,12 +408,20 @@ class Planner:
             if not derived.isdigit():
                 row.error("source_derived_from_id", f"“{derived}” is not a whole number.")
             else:
-                self.lineage[source] = (int(derived), row)
+                self.lineage.append((source, int(derived), row))
         self.new_sources[source_id if source_id is not None else ("key", len(self.new_sources))] = (
             source
         )
         self.plan.new["sources"].append(title)
+        self.source_keys.setdefault(self._source_key(source), source)
         return source
+
+    @staticmethod
+    def _source_key(source):
+        if source.url:
+            return ("url", source.url)
+        outlet = source.outlet.name.casefold() if source.outlet else ""
+        return ("title", source.title, outlet)
 
     # Claims
 
@@ -652,7 +659,7 @@ class Planner:
         self.plan.links.append(row)
 
     def finish(self):
-        for source, (derived_id, row) in self.lineage.items():
+        for source, derived_id, row in self.lineage:
             target = self.sources.get(derived_id) or self.new_sources.get(derived_id)
             if target is None:
                 row.error(
@@ -806,12 +813,12 @@ def _save_new_records(plan_):
             source.outlet, source.wire = source.outlet, source.wire
             sources.append(source)
     # Lineage last: a source may derive from one that comes later in the file.
-    lineage = {}
+    lineage = []
     for source in sources:
-        lineage[source] = (source.derived_from, source.derivation)
+        lineage.append((source, source.derived_from, source.derivation))
         source.derived_from, source.derivation = None, ""
         source.save()
-    for source, (derived_from, derivation) in lineage.items():
+    for source, derived_from, derivation in lineage:
         if derived_from is not None:
             source.derived_from, source.derivation = derived_from, derivation
             source.save()

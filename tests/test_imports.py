@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from claims import imports
+from claims import imports, liar2
 from claims.dates import DatePrecision
 from claims.importers import load_corpus
 from claims.models import Claim, Link, Outlet, Source, Speaker, Subject, Topic
@@ -302,3 +302,31 @@ def test_a_reviewer_cannot_import(client, import_dir):
     client.force_login(reviewer)
     assert client.get(IMPORT).status_code == 403
     assert "/admin/claims/claim/import/" not in client.get("/admin/claims/claim/").text
+
+
+# LIAR2 through the same importer -------------------------------------------------------
+
+needs_liar2 = pytest.mark.skipif(
+    not (liar2.DEFAULT_PATH / "test.csv").exists(),
+    reason="LIAR2 is read from ../shared/datasets/liar2, absent here",
+)
+
+
+@needs_liar2
+def test_a_liar2_sample_imports_through_the_same_path_and_again_changes_nothing():
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("import_liar2", limit=60, stdout=out)
+    assert "60 statements read; plan: 60 new, 0 updated, 0 unchanged, 0 errors" in out.getvalue()
+    first = liar2.statements(limit=1)[0]
+    claim = Claim.objects.get(text=" ".join(first["statement"].split()))
+    assert claim.kind == Claim.Kind.PARAPHRASE
+    assert claim.source.title.startswith(f"PolitiFact fact-check {first['id']}: rated ")
+    assert claim.stated_on == imports.parse_date(first["date"])[0]
+    assert claim.source.outlet.name == "PolitiFact"
+
+    again = io.StringIO()
+    call_command("import_liar2", limit=60, stdout=again)
+    assert "plan: 0 new, 0 updated, 60 unchanged, 0 errors" in again.getvalue()
+    assert Claim.objects.count() == 60
