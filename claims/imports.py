@@ -71,6 +71,7 @@ CLAIM_COLUMNS = {
 }
 LINK_COLUMNS = {"id", "kind", "claim_a_id", "claim_b_id", "note", "created_at"}
 MAX_ROWS = 100_000
+BATCH = 500  # rows looked up per query
 
 # Dates as people write them, beside the ISO forms the export writes.
 DAY_FORMATS = ["%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y"]
@@ -497,7 +498,7 @@ class Planner:
         if claim_id is not None:
             self.planned_claims[claim_id] = row
         if row.outcome != "error":
-            self._compare_claim(claim, row)
+            self._check_duplicate(claim, row)
         self.plan.claims.append(row)
 
     def _check_claim(self, claim, row):
@@ -523,33 +524,43 @@ class Planner:
             else:
                 row.notes.append("not found in the source's stored text: check the words")
 
-    def _compare_claim(self, claim, row):
-        existing = None
-        if claim.id is not None:
-            existing = (
-                Claim.objects.filter(pk=claim.id)
-                .prefetch_related("topics", "subjects")
-                .select_related("speaker", "source", "via")
-                .first()
-            )
-        elif claim.source.pk is not None:
-            existing = (
-                Claim.objects.filter(
-                    source=claim.source,
-                    text=claim.text.strip(),
-                    speaker=claim.speaker
-                    if claim.speaker is not None and claim.speaker.pk
-                    else None,
-                )
-                .prefetch_related("topics", "subjects")
-                .first()
-            )
+    def _check_duplicate(self, claim, row):
+        key = (id(claim.source), claim.text.strip(), id(claim.speaker))
+        if claim.id is None and key in self.planned_keys:
+            row.error("text", "the same claim (source, text and speaker) is in the file twice.")
+        self.planned_keys.add(key)
+
+    def _compare_claims(self):
+        """Each checked row against the claim it matches, fetched in batches."""
+        rows = [row for row in self.plan.claims if row.outcome != "error"]
+        by_id, by_key = {}, {}
+        ids = [row.record.id for row in rows if row.record.id is not None]
+        keyed = [
+            row for row in rows if row.record.id is None and row.record.source.pk in self.sources
+        ]
+        existing = Claim.objects.prefetch_related("topics", "subjects").select_related(
+            "speaker", "source", "via"
+        )
+        for start in range(0, len(ids), BATCH):
+            by_id.update(existing.in_bulk(ids[start : start + BATCH]))
+        for start in range(0, len(keyed), BATCH):
+            batch = keyed[start : start + BATCH]
+            for claim in existing.filter(
+                source_id__in={row.record.source.pk for row in batch},
+                text__in={row.record.text for row in batch},
+            ):
+                by_key[(claim.source_id, claim.text, claim.speaker_id)] = claim
+        for row in rows:
+            claim = row.record
+            if claim.id is not None:
+                match = by_id.get(claim.id)
+            else:
+                speaker = claim.speaker.pk if claim.speaker is not None else None
+                match = by_key.get((claim.source.pk, claim.text, speaker))
+            self._compare_claim(claim, row, match)
+
+    def _compare_claim(self, claim, row, existing):
         if existing is None:
-            key = (id(claim.source), claim.text.strip(), id(claim.speaker))
-            if claim.id is None and key in self.planned_keys:
-                row.error("text", "the same claim (source, text and speaker) is in the file twice.")
-                return
-            self.planned_keys.add(key)
             row.outcome = "new"
             return
         changes = []
@@ -659,6 +670,7 @@ class Planner:
         self.plan.links.append(row)
 
     def finish(self):
+        self._compare_claims()
         for source, derived_id, row in self.lineage:
             target = self.sources.get(derived_id) or self.new_sources.get(derived_id)
             if target is None:
