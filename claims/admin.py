@@ -1,3 +1,5 @@
+import logging
+
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
@@ -6,9 +8,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, models
 from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 
@@ -16,6 +21,8 @@ from . import export, import_files, imports
 from .forms import ImportForm, LinkForm, LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 from .stale import NoLostEdits
+
+logger = logging.getLogger(__name__)
 
 # Editors paste addresses without a scheme; assume https (Django 6's default).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -376,22 +383,50 @@ class ClaimAdmin(NoLostEdits, SimpleHistoryAdmin):
                 "do. Nothing was imported: here is the plan now; check it and confirm again.",
             )
             return self._preview(request, context, plan, token if plan.is_valid else "")
+        # Streamed: a file of many thousand rows takes longer to write than a request
+        # should wait for its first byte; the page shows each batch as it is written.
+        response = StreamingHttpResponse(
+            self._import_progress(request, context, plan, token),
+            content_type="text/html; charset=utf-8",
+        )
+        response["Cache-Control"] = "no-store"
+        response["X-Accel-Buffering"] = "no"  # a proxy passes each batch on at once
+        return response
+
+    def _import_progress(self, request, context, plan, token):
+        """The progress page: its head, a line per batch written, and how it ended."""
+        head, tail = render_to_string(
+            "admin/claims/claim/import_progress.html", context, request
+        ).split("<!-- progress -->")
+        yield head
         try:
-            imports.apply(plan, user=request.user)
+            for what, done, total in imports.apply_steps(plan, user=request.user):
+                if what != "done":
+                    yield format_html("<li>{}: {} of {} written</li>\n", what, done, total)
         except (DatabaseError, ValueError) as error:
-            messages.error(
-                request, f"The database refused the import ({error}). Nothing was written."
+            logger.exception("Import refused by the database")
+            yield format_html(
+                '</ol><p class="errornote">The database refused the import ({}). Nothing was '
+                "written.</p>",
+                error,
             )
-            return self._preview(request, context, plan, token)
+            yield tail
+            return
         import_files.discard(token)
         claims, links = plan.claim_counts, plan.link_counts
-        messages.success(
-            request,
-            f"Imported: {claims['new']:,} new and {claims['updated']:,} updated claims "
-            f"({claims['unchanged']:,} unchanged); {links['new']:,} new and "
-            f"{links['updated']:,} updated links ({links['unchanged']:,} unchanged).",
+        yield format_html(
+            '</ol><p class="import-done">Imported: {} new and {} updated claims ({} '
+            "unchanged); {} new and {} updated links ({} unchanged).</p>"
+            '<p><a href="{}">Back to the claims</a></p>',
+            f"{claims['new']:,}",
+            f"{claims['updated']:,}",
+            f"{claims['unchanged']:,}",
+            f"{links['new']:,}",
+            f"{links['updated']:,}",
+            f"{links['unchanged']:,}",
+            reverse("admin:claims_claim_changelist"),
         )
-        return redirect("admin:claims_claim_changelist")
+        yield tail
 
     @admin.action(description="Export selected claims as CSV", permissions=["view"])
     def export_as_csv(self, request, queryset):

@@ -734,60 +734,86 @@ def plan(claims_file=None, links_file=None):
 
 def apply(plan, user=None):
     """Write a plan without errors, in one transaction. Returns its counts."""
+    for _step in apply_steps(plan, user):
+        pass
+    return {"claims": plan.claim_counts, "links": plan.link_counts}
+
+
+def apply_steps(plan, user=None, batch=1000):
+    """apply(), yielding (what, done, total) after each batch, so a page can show its
+    progress. The transaction commits when the last step is taken; a generator
+    closed before that (a client gone) rolls it back: nothing is written."""
     if not plan.is_valid:
         raise ValueError("A plan with errors is not imported.")
     using = router.db_for_write(Claim)
+    new = [row for row in plan.claims if row.outcome == "new"]
+    updated = [row for row in plan.claims if row.outcome == "updated"]
+    links = [row for row in plan.links if row.outcome in ("new", "updated")]
     with transaction.atomic(using=using):
         _save_new_records(plan)
-        new = [row for row in plan.claims if row.outcome == "new"]
-        for row in new:
-            claim = row.record
-            # Re-assigned now that they are saved, so the claim holds their ids.
-            claim.source, claim.speaker, claim.via = claim.source, claim.speaker, claim.via
-        if new:
-            bulk_create_with_history(
-                [row.record for row in new],
-                Claim,
-                batch_size=500,
-                default_user=user,
-                default_change_reason="import",
-            )
-        topics, subjects = [], []
-        for row in plan.claims:
-            if row.outcome == "updated":
-                claim = row.existing
-                for name in UPDATED_FIELDS:
-                    setattr(claim, name, getattr(row.record, name))
-                claim._history_user = user
-                claim._change_reason = "import"
-                claim.save()
-                claim.topics.set(row.topics)
-                claim.subjects.set(row.subjects)
-            elif row.outcome == "new":
-                pk = row.record.pk
-                topics += [Claim.topics.through(claim_id=pk, topic=topic) for topic in row.topics]
-                subjects += [
-                    Claim.subjects.through(claim_id=pk, subject=subject) for subject in row.subjects
-                ]
-        Claim.topics.through.objects.bulk_create(topics, batch_size=1000)
-        Claim.subjects.through.objects.bulk_create(subjects, batch_size=1000)
-        for row in plan.links:
-            if row.outcome == "updated":
-                link = row.existing
-                link.kind, link.note = row.record.kind, row.record.note
-            elif row.outcome == "new":
-                link = row.record
-                link.created_by = user
-            else:
-                continue
-            link._history_user = user
-            link._change_reason = "import"
-            link.save()
-            if row.outcome == "new" and row.created_at is not None:
-                # The time the link was first made, as the file has it (auto_now_add).
-                Link.objects.filter(pk=link.pk).update(created_at=row.created_at)
+        yield ("new sources, speakers, outlets, topics and subjects", 1, 1)
+        for start in range(0, len(new), batch):
+            _create_claims(new[start : start + batch], user)
+            yield ("new claims", min(start + batch, len(new)), len(new))
+        for done, row in enumerate(updated, start=1):
+            _update_claim(row, user)
+            if done % batch == 0 or done == len(updated):
+                yield ("updated claims", done, len(updated))
+        for done, row in enumerate(links, start=1):
+            _write_link(row, user)
+            if done % batch == 0 or done == len(links):
+                yield ("links", done, len(links))
         _reset_sequences(using)
-    return {"claims": plan.claim_counts, "links": plan.link_counts}
+    yield ("done", 1, 1)
+
+
+def _create_claims(rows, user):
+    for row in rows:
+        claim = row.record
+        # Re-assigned now that they are saved, so the claim holds their ids.
+        claim.source, claim.speaker, claim.via = claim.source, claim.speaker, claim.via
+    bulk_create_with_history(
+        [row.record for row in rows],
+        Claim,
+        batch_size=500,
+        default_user=user,
+        default_change_reason="import",
+    )
+    topics, subjects = [], []
+    for row in rows:
+        pk = row.record.pk
+        topics += [Claim.topics.through(claim_id=pk, topic=topic) for topic in row.topics]
+        subjects += [
+            Claim.subjects.through(claim_id=pk, subject=subject) for subject in row.subjects
+        ]
+    Claim.topics.through.objects.bulk_create(topics, batch_size=1000)
+    Claim.subjects.through.objects.bulk_create(subjects, batch_size=1000)
+
+
+def _update_claim(row, user):
+    claim = row.existing
+    for name in UPDATED_FIELDS:
+        setattr(claim, name, getattr(row.record, name))
+    claim._history_user = user
+    claim._change_reason = "import"
+    claim.save()
+    claim.topics.set(row.topics)
+    claim.subjects.set(row.subjects)
+
+
+def _write_link(row, user):
+    if row.outcome == "updated":
+        link = row.existing
+        link.kind, link.note = row.record.kind, row.record.note
+    else:
+        link = row.record
+        link.created_by = user
+    link._history_user = user
+    link._change_reason = "import"
+    link.save()
+    if row.outcome == "new" and row.created_at is not None:
+        # The time the link was first made, as the file has it (auto_now_add).
+        Link.objects.filter(pk=link.pk).update(created_at=row.created_at)
 
 
 UPDATED_FIELDS = [

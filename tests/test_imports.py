@@ -253,7 +253,10 @@ def test_the_admin_previews_an_upload_and_writes_only_on_confirmation(editor_cli
     previewed = preview.context["previewed"]
 
     done = editor_client.post(IMPORT, {"token": token, "previewed": previewed, "confirm": "1"})
-    assert done.status_code == 302
+    assert done.status_code == 200
+    page = b"".join(done.streaming_content).decode()
+    assert "<li>new claims: 2 of 2 written</li>" in page
+    assert "Imported: 2 new and 0 updated claims (0 unchanged)" in page
     assert Claim.objects.count() == 2
     claim = Claim.objects.get(text="The envoy agrees.")
     assert claim.speaker.name == "Zamir Kabulov"
@@ -330,3 +333,16 @@ def test_a_liar2_sample_imports_through_the_same_path_and_again_changes_nothing(
     call_command("import_liar2", limit=60, stdout=again)
     assert "plan: 0 new, 0 updated, 60 unchanged, 0 errors" in again.getvalue()
     assert Claim.objects.count() == 60
+
+
+def test_an_import_stopped_half_way_writes_nothing():
+    source = SourceFactory()
+    rows = "".join(f",Statement {n}.,quote,Speaker {n},,,,{source.pk},\r\n" for n in range(5))
+    plan = imports.plan(upload(f"{HEADER}\r\n{rows}"))
+    speakers = Speaker.objects.count()
+    steps = imports.apply_steps(plan, batch=2)
+    assert next(steps)[0].startswith("new sources, speakers")
+    assert next(steps) == ("new claims", 2, 5)
+    steps.close()  # the editor left the progress page
+    assert not Claim.objects.exists()
+    assert Speaker.objects.count() == speakers

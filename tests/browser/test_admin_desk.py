@@ -157,6 +157,7 @@ def test_an_editor_previews_an_import_then_confirms_it(
     assert Claim.objects.count() == before, "the preview wrote nothing"
     page.screenshot(path=screenshots / "import-preview.png", full_page=True)
     page.get_by_role("button", name="Confirm the import").click()
-    expect(page.locator(".messagelist")).to_contain_text("Imported: 2 new and 0 updated claims")
+    expect(page.locator(".import-progress li").first).to_be_visible()
+    expect(page.locator(".import-done")).to_contain_text("Imported: 2 new and 0 updated claims")
     assert Claim.objects.count() == before + 2
     assert Claim.objects.get(text="A new voice speaks.").speaker.name == "Ahmad Wali"
