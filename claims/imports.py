@@ -30,11 +30,10 @@ from django.db import connections, router, transaction
 from django.utils.text import Truncator, slugify
 from simple_history.utils import bulk_create_with_history
 
-from . import dates
+from . import dates, export
 from .dates import DatePrecision
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Subject, Topic
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEPARATOR = ";"
 # Columns the export writes that the database computes: read, never imported.
 COMPUTED = {
@@ -47,29 +46,9 @@ COMPUTED = {
     "claim_a_text",
     "claim_b_text",
 }
-CLAIM_COLUMNS = {
-    "id",
-    "text",
-    "kind",
-    "speaker",
-    "speaker_role",
-    "stated_on",
-    "stated_on_precision",
-    "context",
-    "source_id",
-    "source_title",
-    "outlet",
-    "source_url",
-    "source_published_on",
-    "via",
-    "topics",
-    "subjects",
-    "source_kind",
-    "source_derived_from_id",
-    "source_derivation",
-    "source_wire",
-}
-LINK_COLUMNS = {"id", "kind", "claim_a_id", "claim_b_id", "note", "created_at"}
+# The columns read: the export's own (one list, claims.export), less the computed ones.
+CLAIM_COLUMNS = set(export.CLAIM_COLUMNS) - COMPUTED
+LINK_COLUMNS = set(export.LINK_COLUMNS) - COMPUTED
 MAX_ROWS = 100_000
 BATCH = 500  # rows looked up per query
 
@@ -156,7 +135,7 @@ def _with_header(rows):
 
 def unneutralise(value):
     """A cell without the `'` the export put before a formula-like start."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
+    if len(value) > 1 and value[0] == "'" and value[1] in export.FORMULA_STARTS:
         return value[1:]
     return value
 
