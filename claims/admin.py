@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, models
 from django.db.models import Count
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 
-from . import export, import_files, imports
+from . import export, history, import_files, imports
 from .forms import ImportForm, LinkForm, LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 from .stale import NoLostEdits
@@ -46,9 +46,35 @@ class SimpleHistoryAdmin(BaseHistoryAdmin):
         view = csp_update({"style-src-attr": [UNSAFE_INLINE]})(super().history_view)
         return view(request, object_id, extra_context)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Revert: the form shows the version's many-to-many values too, and the save
+        is recorded as a revert to that version."""
+        request._history_version = get_object_or_404(
+            self.model.history.model, id=object_id, history_id=version_id
+        )
+        when = request._history_version.history_date
+        reason = f"reverted to the version of {when:%Y-%m-%d %H:%M:%S} UTC"
+        with history.entry(reason=reason if request.method == "POST" else None):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        version = getattr(request, "_history_version", None)
+        if version is None:
+            return form_class
+        kept = {name: ids for name, ids in history.m2m_state(version).items()}
+        kept = {name: ids for name, ids in kept.items() if name in form_class.base_fields}
+
+        class Reverting(form_class):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**kept, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return Reverting
+
 
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["name", "kind", "country", "source_count"]
     list_filter = ["kind", "country"]
@@ -134,7 +160,7 @@ class SpeakerAliasInline(admin.TabularInline):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(SimpleHistoryAdmin):
     Media = TrackerMedia
     list_display = ["name", "kind", "affiliation", "country", "claim_count"]
     list_filter = ["kind", "country"]
@@ -193,7 +219,7 @@ def _match_reason(speaker, term):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -201,7 +227,7 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(SimpleHistoryAdmin):
     list_display = ["title", "slug", "claim_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}
@@ -326,9 +352,60 @@ class ClaimAdmin(NoLostEdits, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin()
 
+    object_history_template = "admin/claims/claim/object_history.html"
+
     def get_urls(self):
-        view = self.admin_site.admin_view(self.import_view)
-        return [path("import/", view, name="claims_claim_import"), *super().get_urls()]
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name="claims_claim_import"),
+            path("deleted/", wrap(self.deleted_view), name="claims_claim_deleted"),
+            path(
+                "deleted/<int:claim_id>/restore/",
+                wrap(self.restore_view),
+                name="claims_claim_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The claim's history, and below it the history of its links."""
+        links = Link.history.filter(
+            models.Q(claim_a_id=object_id) | models.Q(claim_b_id=object_id)
+        ).select_related("history_user")
+        context = {"link_history": links.order_by("-history_date", "-history_id")[:200]}
+        return super().history_view(request, object_id, {**context, **(extra_context or {})})
+
+    def deleted_view(self, request):
+        """Claims deleted and not restored, newest deletion first."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = history.deleted(Claim).select_related("history_user", "speaker")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Deleted claims",
+            "rows": rows.order_by("-history_date")[:200],
+            "total": rows.count(),
+            "can_restore": self.has_add_permission(request),
+        }
+        return TemplateResponse(request, "admin/claims/claim/deleted.html", context)
+
+    def restore_view(self, request, claim_id):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:claims_claim_deleted")
+        try:
+            claim, links, notes = history.restore_claim(claim_id, user=request.user)
+        except history.RestoreError as error:
+            messages.error(request, str(error))
+            return redirect("admin:claims_claim_deleted")
+        self.log_addition(request, claim, [{"added": {}}])
+        messages.success(
+            request,
+            " ".join([f"Claim #{claim.pk} was restored, with {links} of its links.", *notes]),
+        )
+        return redirect("admin:claims_claim_change", claim.pk)
 
     def import_view(self, request):
         """Upload, preview every row, confirm: claims.imports does the work."""

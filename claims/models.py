@@ -7,11 +7,17 @@ from django.db.models.functions import Greatest, Least, Length
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
 from django.utils.text import Truncator
-from simple_history.models import HistoricalRecords
 
 from . import dates, evidence, integrity
 from .dates import DatePrecision
-from .querysets import ClaimQuerySet, LinkQuerySet, SourceQuerySet, SpeakerQuerySet
+from .history import Recorded
+from .querysets import (
+    ClaimQuerySet,
+    LinkQuerySet,
+    RecordedQuerySet,
+    SourceQuerySet,
+    SpeakerQuerySet,
+)
 from .search import SearchDocument, SearchDocumentField
 
 # The longest texts a field takes, in characters, chosen for real material and kept
@@ -146,6 +152,9 @@ class Outlet(models.Model):
     country = models.CharField(max_length=100, blank=True)
     url = models.URLField(max_length=500, blank=True)
 
+    objects = RecordedQuerySet.as_manager()
+    history = Recorded()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -240,7 +249,7 @@ class Source(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = Recorded()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -382,6 +391,7 @@ class Speaker(models.Model):
     description = models.TextField(blank=True, validators=_limited("the description", "note"))
 
     objects = SpeakerQuerySet.as_manager()
+    history = Recorded()
 
     class Meta:
         ordering = ["name"]
@@ -404,6 +414,9 @@ class SpeakerAlias(models.Model):
 
     speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, db_index=True)
+
+    objects = RecordedQuerySet.as_manager()
+    history = Recorded()
 
     class Meta:
         verbose_name_plural = "speaker aliases"
@@ -435,6 +448,9 @@ class Subject(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.STATE)
 
+    objects = RecordedQuerySet.as_manager()
+    history = Recorded()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -459,6 +475,9 @@ class Topic(models.Model):
         related_name="answered_topics",
         help_text="The possible answers to the question: “China”, “the UAE”.",
     )
+
+    objects = RecordedQuerySet.as_manager()
+    history = Recorded(m2m_fields=[answer_subjects])
 
     class Meta:
         ordering = ["title"]
@@ -587,7 +606,7 @@ class Claim(models.Model):
 
     objects = ClaimQuerySet.as_manager()
     # The search document is derived from the other fields: nothing to keep.
-    history = HistoricalRecords(
+    history = Recorded(
         excluded_fields=[
             "search_document",
             "topic_names",
@@ -770,6 +789,9 @@ class Stance(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="stances")
     stance = models.CharField(max_length=10, choices=_Stance)
 
+    objects = RecordedQuerySet.as_manager()
+    history = Recorded()
+
     class Meta:
         ordering = ["topic", "claim"]
         constraints = [
@@ -821,7 +843,7 @@ class Link(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LinkQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = Recorded()
 
     class Meta:
         ordering = ["id"]

@@ -8,7 +8,7 @@ from django.db.models import (
     Q,
 )
 
-from . import evidence, search
+from . import evidence, history, search
 
 HAS_CHOICES = [
     ("corroboration", "corroboration"),
@@ -29,7 +29,37 @@ SORTS = {
 }
 
 
-class ClaimQuerySet(models.QuerySet):
+class RecordedQuerySet(models.QuerySet):
+    """A QuerySet whose bulk writes are recorded in the history (claims.history)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            # Rows skipped as conflicts come back without an id: nothing was written.
+            history.record(self.model, [obj for obj in created if obj.pk is not None], "+", self.db)
+        return created
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+            if history.records(self.model, fields):
+                history.record_ids(self.model, [obj.pk for obj in objs], "~", self.db)
+        return count
+
+    bulk_update.alters_data = True
+
+    def update(self, **kwargs):
+        if not history.records(self.model, kwargs):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            return _update_exactly(self, list(self.values_list("pk", flat=True)), kwargs)
+
+    update.alters_data = True
+
+
+class ClaimQuerySet(RecordedQuerySet):
     def for_list(self):
         return self.select_related("speaker", "source__outlet", "via").prefetch_related(
             "topics", "subjects"
@@ -139,11 +169,14 @@ def _update_exactly(queryset, ids, values):
     """Update the rows `ids` (read once) and no others: a filter could match others by now.
 
     A plain QuerySet's update(), in batches: the caller refreshes the evidence once.
+    The rows changed are recorded in the history, if it keeps what changed.
     """
     count = 0
     for batch in evidence.batches(ids):
         rows = models.QuerySet(queryset.model, using=queryset.db).filter(pk__in=batch)
         count += models.QuerySet.update(rows, **values)
+    if history.records(queryset.model, values):
+        history.record_ids(queryset.model, ids, "~", queryset.db)
     return count
 
 
@@ -158,7 +191,7 @@ def _delete_exactly(queryset, ids):
     return deleted, dict(counts)
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(RecordedQuerySet):
     def update(self, **kwargs):
         """update(), keeping the evidence values of the claims it changes current."""
         from .models import LINEAGE_FIELDS
@@ -175,7 +208,7 @@ class SourceQuerySet(models.QuerySet):
     update.alters_data = True
 
 
-class LinkQuerySet(models.QuerySet):
+class LinkQuerySet(RecordedQuerySet):
     def partners_of(self, claim_ids):
         """The ids of claims linked to any of `claim_ids`, those among them included."""
         partners = set()
@@ -241,7 +274,7 @@ class LinkQuerySet(models.QuerySet):
         return Exists(links)
 
 
-class SpeakerQuerySet(models.QuerySet):
+class SpeakerQuerySet(RecordedQuerySet):
     def ranked_by_match(self, term):
         """Best match first: the exact name or alias, then names (at any word) and aliases
         that start with `term`, then those containing it, then the rest (matched elsewhere)."""
