@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from tracker.routers import read_chunks, reading
 
-from . import counts, evidence, integrity
+from . import counts, evidence, integrity, linked_data
 from .filters import ClaimFilter, Estimate, Unsized, facet_counts, list_size, sized
 from .models import Claim, Link, Source, Speaker, Stance, Topic
 from .querysets import SORTS
@@ -220,6 +220,7 @@ def claim_detail(request, pk):
         "definitions": evidence.DEFINITIONS,
         "excerpt": excerpt,
         "permalink": request.build_absolute_uri(claim.get_absolute_url()),
+        "linked_data": linked_data.script(linked_data.claim(claim, request.build_absolute_uri)),
     }
     return render(request, "claims/claim_detail.html", context)
 
@@ -355,6 +356,9 @@ def topic_detail(request, slug):
     ]
     context = {
         "topic": topic,
+        "linked_data": linked_data.script(
+            linked_data.topic(topic, answers, request.build_absolute_uri)
+        ),
         "total": total,
         "claims": (
             []
