@@ -719,3 +719,18 @@ def test_a_slug_made_of_digits_is_a_slug_and_an_id_is_still_an_id(client):
     by_id = client.get(reverse("claims:claim_list"), {"speaker": str(other.pk)})
     assert [c.text for c in by_id.context["claims"]] == ["Something else."]
     assert client.get(reverse("claims:claim_list"), {"speaker": "99999"}).status_code == 400
+
+
+def test_a_search_with_no_results_says_so_and_offers_to_remove_the_last_filter(client):
+    ClaimFactory(text="Sanctions were discussed.", kind=Claim.Kind.QUOTE)
+    response = client.get(reverse("claims:claim_list"), {"kind": "quote", "q": "zebrafish"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "No claims match" in body
+    assert "Fix the filters" not in body  # nothing is wrong with them
+    assert ">0 claims<" in body
+    removal = re.search(r'<a href="([^"]*)">Remove the last one \(q: <bdi>zebrafish', body)
+    assert removal is not None
+    # Following it drops the search, keeps the other filter, and finds the claim.
+    again = client.get(reverse("claims:claim_list") + removal.group(1).replace("&amp;", "&"))
+    assert listed_ids(again) == [Claim.objects.get().pk]

@@ -27,6 +27,14 @@ def without(context, *names):
     return f"?{encoded}" if encoded else "?"
 
 
+@register.simple_tag(takes_context=True)
+def last_filter(context, active):
+    """Of the filters in use, (name, value) of the one last in the address: the one
+    added last, when filters are added one by one."""
+    order = list(context["request"].GET)
+    return max(active, key=lambda pair: order.index(pair[0]) if pair[0] in order else -1)
+
+
 @register.simple_tag
 def marked_text(source, claims, current=""):
     """The source's full text with every located claim's span marked and linked.
