@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import export, views
+from . import citations, export, views
 
 app_name = "claims"
 
@@ -8,7 +8,17 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("claims/", views.claim_list, name="claim_list"),
     path("claims/export.csv", export.claims_csv, name="claims_csv"),
+    re_path(
+        r"^claims/cite\.(?P<kind>json|ris|bib)$",
+        citations.claims_citations,
+        name="claims_cite",
+    ),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
+    re_path(
+        r"^claims/(?P<pk>[0-9]+)/cite\.(?P<kind>json|ris|bib)$",
+        citations.claim_citation,
+        name="claim_cite",
+    ),
     path("links/export.csv", export.links_csv, name="links_csv"),
     path("speakers/", views.speaker_list, name="speaker_list"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
