@@ -352,7 +352,7 @@ class ClaimAdmin(NoLostEdits, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin()
 
-    object_history_template = "admin/claims/claim/object_history.html"
+    object_history_list_template = "admin/claims/claim/object_history_list.html"
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -110,7 +110,8 @@ class Recorded(HistoricalRecords):
 
     def post_save(self, instance, created, using=None, raw=False, **kwargs):
         if not raw:
-            record(type(instance), [instance], "+" if created else "~", using)
+            kind = "+" if created else "~"
+            record(type(instance), [instance], kind, using, skip_unchanged=True)
 
     def pre_delete(self, instance, **kwargs):
         super().pre_delete(instance, **kwargs)
@@ -124,7 +125,7 @@ class Recorded(HistoricalRecords):
         model = self.cls
         if not reverse:
             if action in ("post_add", "post_remove", "post_clear"):
-                record(model, [instance], "~", instance._state.db)
+                record(model, [instance], "~", instance._state.db, skip_unchanged=True)
             return
         # topic.claims.add(claim): the claims are what changed.
         through = getattr(model, attr).through
@@ -169,11 +170,13 @@ def record_ids(model, ids, kind, using=None):
     record(model, objects, kind, using)
 
 
-def record(model, objects, kind, using=None):
+def record(model, objects, kind, using=None, skip_unchanged=False):
     """Write one historical row per object (kind "+", "~" or "-") in the current entry.
 
     An object that already has a row in this entry gets that row rewritten as it
-    now is, keeping its kind if it was created in it: one save, one row.
+    now is, keeping its kind if it was created in it: one save, one row. With
+    `skip_unchanged`, a change that leaves an object as its last row has it (a save
+    with no edit) writes nothing.
     """
     history = Recorded.tracked.get(model)
     if history is None or not objects:
@@ -182,11 +185,20 @@ def record(model, objects, kind, using=None):
         return
     current = _current.get() or Entry()
     using = using or router.db_for_write(model)
-    historical = history.manager_name and getattr(model, history.manager_name).model
+    historical = getattr(model, history.manager_name).model
     fields = history.fields_included(objects[0])
+    label = model._meta.label
+    if skip_unchanged and kind == "~":
+        objects = [
+            obj
+            for obj in objects
+            if (label, obj.pk) in current.written
+            or _changed(history, historical, fields, obj, using)
+        ]
+        if not objects:
+            return
     now = timezone.now()
     user = current.get_user()
-    label = model._meta.label
     replaced, rows = [], []
     for obj in objects:
         key = (label, obj.pk)
@@ -197,7 +209,7 @@ def record(model, objects, kind, using=None):
             history_date=getattr(obj, "_history_date", now),
             history_type="+" if kept and kept[1] == "+" else kind,
             history_user=getattr(obj, "_history_user", None) or user,
-            history_change_reason=getattr(obj, "_change_reason", None) or current.reason,
+            history_change_reason=getattr(obj, "_change_reason", None) or current.reason or "",
             history_entry=current.id,
             **{f.attname: getattr(obj, f.attname) for f in fields},
         )
@@ -209,6 +221,32 @@ def record(model, objects, kind, using=None):
         _write_m2m(history, objects, rows, kind, using)
     for obj, row in zip(objects, rows, strict=True):
         current.written[(label, obj.pk)] = (row.pk, row.history_type)
+
+
+def _changed(history, historical, fields, obj, using):
+    """Whether `obj` differs from its last historical row (its fields but the save
+    time, and its many-to-many values)."""
+    pk = obj._meta.pk.attname
+    last = (
+        historical.objects.using(using)
+        .filter(**{pk: obj.pk})
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if last is None or last.history_type == "-":
+        return True
+    for kept_field in fields:
+        if not getattr(kept_field, "auto_now", False):
+            if getattr(last, kept_field.attname) != getattr(obj, kept_field.attname):
+                return True
+    for m2m, by_pk in _m2m_rows(history, [obj.pk], using).items():
+        target = m2m.m2m_reverse_field_name() + "_id"
+        kept = history.m2m_models[m2m].objects.using(using).filter(history=last)
+        if sorted(row[target] for row in by_pk[obj.pk]) != sorted(
+            kept.values_list(target, flat=True)
+        ):
+            return True
+    return False
 
 
 def history_enabled():

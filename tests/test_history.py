@@ -311,3 +311,22 @@ def _upload(content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("claims.csv", content, content_type="text/csv")
+
+
+def test_a_save_that_changes_nothing_writes_no_row(editor_client):
+    claim = ClaimFactory()
+    before = rows(claim).count()
+    response = editor_client.post(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        claim_form(
+            text=claim.text,
+            kind=claim.kind,
+            speaker=claim.speaker.pk,
+            source=claim.source.pk,
+            speaker_role=claim.speaker_role,
+            context=claim.context,
+            **_dated(claim),
+        ),
+    )
+    assert response.status_code == 302
+    assert rows(claim).count() == before
