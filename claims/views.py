@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from tracker.routers import read_chunks, reading
 
-from . import counts, evidence, integrity, linked_data
+from . import counts, evidence, integrity, linked_data, pictures
 from .filters import ClaimFilter, Estimate, Unsized, facet_counts, list_size, sized
 from .models import Claim, Link, Source, Speaker, Stance, Topic
 from .querysets import SORTS
@@ -257,6 +257,7 @@ def speaker_detail(request, slug):
         "speaker": speaker,
         "page": page,
         "claims": page.object_list,
+        "timeline": pictures.timeline(speaker.claims.all()),
         "roles": speaker.claims.exclude(speaker_role="")
         .values_list("speaker_role", flat=True)
         .order_by("speaker_role")
