@@ -141,3 +141,103 @@ def timeline(claims):
         "first": dates.display(*min((row[1], row[2]) for row in rows)),
         "last": dates.display(*max((row[1], row[2]) for row in rows)),
     }
+
+
+NODE = 16  # a claim's cell in the network
+
+
+@dataclass
+class Node:
+    pk: int
+    x: float
+    y: float
+    stance: str
+    label: str
+
+
+def network(claims, answers, links):
+    """Lay out a topic's evidence: a column per answer subject, each statement a box
+    of its claims (its reports), corroborating and contradicting links as edges.
+
+    `claims` have `subjects` and `topic_stances` prefetched; `links` are the links
+    among them. Returns None when there is nothing to draw.
+    """
+    if not claims or not answers:
+        return None
+    answer_ids = [subject.pk for subject in answers]
+    column_width = WIDTH / len(answers)
+    per_row = max(int((column_width - 16) // NODE), 1)
+    statements = {}
+    for claim in claims:
+        about = [s.pk for s in claim.subjects.all() if s.pk in answer_ids]
+        column = answer_ids.index(min(about, key=answer_ids.index)) if about else 0
+        key = (column, claim.statement_key or -claim.pk)
+        statements.setdefault(key, []).append(claim)
+    heights = [TOP + 8] * len(answers)
+    boxes, nodes = [], {}
+    for (column, _key), members in statements.items():
+        rows = -(-len(members) // per_row)
+        left = column * column_width + 8
+        top = heights[column]
+        speaker = members[0].asserted_by
+        label = speaker if len(speaker) <= 18 else speaker[:17] + "…"
+        # Wide enough for its dots and its label (10 px type, about 6 px a letter).
+        width = min(
+            max(min(len(members), per_row) * NODE + 8, len(label) * 6 + 8), column_width - 16
+        )
+        boxes.append(
+            {
+                "x": left,
+                "y": top,
+                "width": width,
+                "height": rows * NODE + 22,
+                "label_x": left + 4,
+                "label_y": top + 13,
+                "label": label,
+                "title": f"{len(members)} report{'s' if len(members) > 1 else ''} of one "
+                f"statement by {speaker}",
+            }
+        )
+        for n, claim in enumerate(members):
+            stance = claim.topic_stances[0].stance if claim.topic_stances else ""
+            words = claim.text if len(claim.text) <= 120 else claim.text[:119] + "…"
+            nodes[claim.pk] = Node(
+                claim.pk,
+                left + 4 + (n % per_row) * NODE + NODE / 2,
+                top + 18 + (n // per_row) * NODE + NODE / 2,
+                stance,
+                f"{claim.asserted_by}, {claim.stated_on_display}: {words}"
+                + (f" ({stance} the answer)" if stance else ""),
+            )
+        heights[column] = top + rows * NODE + 22 + 10
+    edges = []
+    for link in links:
+        a, b = nodes.get(link.claim_a_id), nodes.get(link.claim_b_id)
+        if a is None or b is None or link.kind == "same_statement":
+            continue
+        # A curve, bowed upwards, so that edges between neighbours stay apart.
+        bow = 18 + abs(a.x - b.x) / 8
+        control = ((a.x + b.x) / 2, min(a.y, b.y) - bow)
+        edges.append(
+            {
+                "kind": link.kind,
+                "path": f"M{a.x:.1f},{a.y:.1f} Q{control[0]:.1f},{control[1]:.1f} "
+                f"{b.x:.1f},{b.y:.1f}",
+                "title": f"claim #{a.pk} {link.get_kind_display()} claim #{b.pk}",
+            }
+        )
+    return {
+        "width": WIDTH,
+        "height": max(heights) + 8,
+        "columns": [
+            {"x": n * column_width + 8, "centre": (n + 0.5) * column_width, "name": s.name}
+            for n, s in enumerate(answers)
+        ],
+        "boxes": boxes,
+        "nodes": list(nodes.values()),
+        "edges": edges,
+        "claims": len(nodes),
+        "statements": len(statements),
+        "corroborating": sum(edge["kind"] == "corroborates" for edge in edges),
+        "contradicting": sum(edge["kind"] == "contradicts" for edge in edges),
+    }

@@ -221,6 +221,12 @@ def claim_detail(request, pk):
         "excerpt": excerpt,
         "permalink": request.build_absolute_uri(claim.get_absolute_url()),
         "linked_data": linked_data.script(linked_data.claim(claim, request.build_absolute_uri)),
+        # The topics whose network draws this claim: a stance on it, about an answer.
+        "networks": Topic.objects.filter(
+            stances__claim=claim, answer_subjects__in=claim.subjects.all()
+        )
+        .distinct()
+        .order_by("title"),
     }
     return render(request, "claims/claim_detail.html", context)
 
@@ -312,6 +318,10 @@ def topic_detail(request, slug):
     )
     capped = len(evidence_claims) > TOPIC_CLAIMS
     evidence_claims = evidence_claims[:TOPIC_CLAIMS]
+    ids = [claim.pk for claim in evidence_claims]
+    network = pictures.network(
+        evidence_claims, answers, Link.objects.filter(claim_a__in=ids, claim_b__in=ids)
+    )
     keys = {claim.statement_key for claim in evidence_claims}
     contradictions = list(
         Link.objects.filter(kind=Link.Kind.CONTRADICTS)
@@ -372,6 +382,7 @@ def topic_detail(request, slug):
         "grid": grid,
         "sources": sources,
         "evidence_count": len(evidence_claims),
+        "network": network,
         "capped": capped,
         "definitions": evidence.DEFINITIONS,
     }
