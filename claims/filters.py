@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.db import connections
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
 from . import counts, search
@@ -21,8 +21,23 @@ def _has_control_characters(value):
     return any(unicodedata.category(char) == "Cc" for char in value)
 
 
+# What a pick-list matches a typed name against, per model: its name, and aliases.
+NAME_FIELDS = {
+    "speaker": ("name", "aliases__name"),
+    "outlet": ("name",),
+    "source": ("title",),
+    "topic": ("title",),
+    "subject": ("name",),
+}
+
+
+def _names(model):
+    return NAME_FIELDS.get(model._meta.model_name, ())
+
+
 class SlugOrIdField(forms.ModelChoiceField):
-    """Accepts a record's slug (readable permalinks) or its numeric id."""
+    """Accepts a record's slug (readable permalinks), its numeric id, or its name (a
+    speaker's alias too), as typed: the pick-list's value, or a name without it."""
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -31,21 +46,73 @@ class SlugOrIdField(forms.ModelChoiceField):
         if _has_control_characters(value):
             # Checked before the lookup: PostgreSQL refuses NUL bytes outright.
             raise forms.ValidationError("This value contains control characters.", code="invalid")
+        model = self.queryset.model
         # A slug may be all digits ("1984"): the slug is tried first, then the id.
         lookups = []
-        if any(field.name == "slug" for field in self.queryset.model._meta.fields):
+        if any(field.name == "slug" for field in model._meta.fields):
             lookups.append({"slug": value})
         if value.isdigit():
             lookups.append({"pk": value})
         for lookup in lookups:
             try:
                 return self.queryset.get(**lookup)
-            except (self.queryset.model.DoesNotExist, ValueError, TypeError):
+            except (model.DoesNotExist, ValueError, TypeError):
                 continue
-        raise forms.ValidationError(
-            f"There is no {self.queryset.model._meta.verbose_name} “{value}”.",
-            code="invalid_choice",
+        named = Q()
+        for name in _names(model):
+            named |= Q(**{f"{name}__iexact": value})
+        found = list(self.queryset.filter(named).distinct()[:6]) if named else []
+        if len(found) == 1:
+            return found[0]
+        noun = model._meta.verbose_name
+        if found:
+            which = "; ".join(f"{obj} ({pick_key(obj)})" for obj in found[:5])
+            raise forms.ValidationError(
+                f"“{value}” names more than one {noun}: {which}. Choose one from the list, "
+                "or give its slug or id.",
+                code="ambiguous",
+            )
+        raise forms.ValidationError(f"There is no {noun} “{value}”.", code="invalid_choice")
+
+
+def pick_key(obj):
+    """What a pick-list puts in the box: the slug where there is one, else the id."""
+    return getattr(obj, "slug", None) or str(obj.pk)
+
+
+class PickListInput(forms.TextInput):
+    """A text box with a type-ahead list: htmx fetches the matches as one types
+    (claims.views.pick_list) into the box's <datalist>. Without JavaScript it is a
+    text box that takes a name, a slug or an id."""
+
+    def __init__(self, name, attrs=None):
+        self.list_name = name
+        super().__init__(
+            {
+                "list": f"{name}-options",
+                "autocomplete": "off",
+                "placeholder": "type a name",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{name}-options",
+                "hx-select": f"#{name}-options",
+                "hx-swap": "outerHTML",
+                "hx-push-url": "false",
+                **(attrs or {}),
+            }
         )
+
+    def get_context(self, name, value, attrs):
+        from django.urls import reverse
+
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["hx-get"] = reverse("claims:pick_list", args=[self.list_name])
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html
+
+        box = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}-options"></datalist>', box, self.list_name)
 
 
 class SearchField(forms.CharField):
@@ -74,9 +141,9 @@ class SearchFilter(django_filters.CharFilter):
 class SlugOrIdFilter(django_filters.ModelChoiceFilter):
     field_class = SlugOrIdField
 
-    def __init__(self, *args, **kwargs):
-        # A text box, not a <select> of every speaker: facets offer the common values.
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "slug or id"}))
+    def __init__(self, *args, pick_list, **kwargs):
+        # A type-ahead box, not a <select> of every speaker: facets offer the common values.
+        kwargs.setdefault("widget", PickListInput(pick_list))
         super().__init__(*args, **kwargs)
 
 
@@ -108,14 +175,16 @@ class ClaimFilterForm(forms.Form):
 
 class ClaimFilter(django_filters.FilterSet):
     q = SearchFilter(method="filter_q", label="Search", max_length=1000)
-    speaker = SlugOrIdFilter(queryset=Speaker.objects.all())
-    outlet = SlugOrIdFilter(queryset=Outlet.objects.all(), field_name="source__outlet")
-    source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.all(), widget=forms.TextInput(attrs={"placeholder": "id"})
+    speaker = SlugOrIdFilter(queryset=Speaker.objects.all(), pick_list="speaker")
+    outlet = SlugOrIdFilter(
+        queryset=Outlet.objects.all(), field_name="source__outlet", pick_list="outlet"
     )
-    via = SlugOrIdFilter(queryset=Outlet.objects.all(), label="Via")
-    topic = SlugOrIdFilter(queryset=Topic.objects.all(), field_name="topics")
-    subject = SlugOrIdFilter(queryset=Subject.objects.all(), field_name="subjects")
+    source = SlugOrIdFilter(queryset=Source.objects.all(), pick_list="source")
+    via = SlugOrIdFilter(queryset=Outlet.objects.all(), label="Via", pick_list="via")
+    topic = SlugOrIdFilter(queryset=Topic.objects.all(), field_name="topics", pick_list="topic")
+    subject = SlugOrIdFilter(
+        queryset=Subject.objects.all(), field_name="subjects", pick_list="subject"
+    )
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
     stated_after = django_filters.DateFilter(
         field_name="stated_on",

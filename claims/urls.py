@@ -13,6 +13,7 @@ urlpatterns = [
         citations.claims_citations,
         name="claims_cite",
     ),
+    path("claims/options/<str:name>/", views.pick_list, name="pick_list"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     re_path(
         r"^claims/(?P<pk>[0-9]+)/cite\.(?P<kind>json|ris|bib)$",

@@ -4,14 +4,24 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Case, Count, F, Prefetch, Q, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from tracker.routers import read_chunks, reading
 
 from . import counts, evidence, integrity, linked_data, pictures
-from .filters import ClaimFilter, Estimate, Unsized, facet_counts, list_size, sized
-from .models import Claim, Link, Source, Speaker, Stance, Topic
+from .filters import (
+    NAME_FIELDS,
+    ClaimFilter,
+    Estimate,
+    Unsized,
+    facet_counts,
+    list_size,
+    pick_key,
+    sized,
+)
+from .models import Claim, Link, Outlet, Source, Speaker, Stance, Subject, Topic
 from .querysets import SORTS
 
 PAGE_SIZE = 50
@@ -445,3 +455,51 @@ def _verdict(reports, witnesses, disputes):
     if witnesses >= 2:
         return "yes"
     return "reported by a single witness, not independently corroborated"
+
+
+PICK_LISTS = {
+    "speaker": Speaker,
+    "outlet": Outlet,
+    "via": Outlet,
+    "source": Source,
+    "topic": Topic,
+    "subject": Subject,
+}
+PICK_LIST_SIZE = 10
+
+
+@reader
+def pick_list(request, name):
+    """The type-ahead options of a filter box: records whose name (or a speaker's
+    alias) contains what was typed, the best matches first, as a <datalist>."""
+    model = PICK_LISTS.get(name)
+    if model is None:
+        raise Http404(f"No pick-list “{name}”.")
+    term = " ".join(request.GET.get(name, "").split())[:200]
+    options = []
+    if len(term) >= 2 and term.isprintable():
+        if model is Speaker:
+            found = Speaker.objects.filter(
+                Q(name__icontains=term) | Q(aliases__name__icontains=term)
+            )
+            ranked = Speaker.objects.filter(pk__in=found.values("pk")).ranked_by_match(term)
+            options = [
+                (s.slug, f"{s.name} ({s.affiliation})" if s.affiliation else s.name)
+                for s in ranked[:PICK_LIST_SIZE]
+            ]
+        else:
+            field = NAME_FIELDS[model._meta.model_name][0]
+            starts = Case(When(**{f"{field}__istartswith": term}, then=0), default=1)
+            rows = model.objects.filter(**{f"{field}__icontains": term}).order_by(starts, field)
+            if model is Source:
+                rows = rows.select_related("outlet")
+            options = [(pick_key(obj), pick_label(obj)) for obj in rows[:PICK_LIST_SIZE]]
+    context = {"name": name, "options": options}
+    return render(request, "claims/_pick_list.html", context)
+
+
+def pick_label(obj):
+    if isinstance(obj, Source):
+        outlet = f"{obj.outlet}, " if obj.outlet_id else ""
+        return f"{obj.title} ({outlet}{obj.published_on_display})"
+    return str(obj)

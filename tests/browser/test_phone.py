@@ -90,3 +90,22 @@ def test_on_a_phone_without_javascript_the_results_come_before_the_filters(
     assert first["y"] < search["y"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
+
+
+def test_a_filter_box_offers_names_as_one_types(live_server, browser, screenshots):
+    load_corpus()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + reverse("claims:claim_list"))
+    page.locator("#id_speaker").press_sequentially("kabu", delay=50)
+    option = page.locator('#speaker-options option[value="zamir-kabulov"]')
+    option.wait_for(state="attached")
+    assert "Zamir Kabulov" in option.text_content()
+    page.screenshot(path=screenshots / "speaker-pick-list.png")
+    # The option's value goes in the box; applying it filters the list.
+    page.fill("#id_speaker", option.get_attribute("value"))
+    page.press("#id_speaker", "Enter")
+    page.wait_for_url("**speaker=zamir-kabulov**")
+    speakers = page.locator("ol.claims > li .meta a[href^='/speakers/']").all_text_contents()
+    assert speakers and set(speakers) == {"Zamir Kabulov"}
+    context.close()
