@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import citations, export, views
+from . import api, citations, export, views
 
 app_name = "claims"
 
@@ -21,6 +21,9 @@ urlpatterns = [
         name="claim_cite",
     ),
     path("links/export.csv", export.links_csv, name="links_csv"),
+    path("api/claims/", api.claims, name="api_claims"),
+    path("api/claims/<int:pk>/", api.claim, name="api_claim"),
+    path("api/openapi.json", api.openapi, name="api_openapi"),
     path("speakers/", views.speaker_list, name="speaker_list"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
     path("sources/", views.source_list, name="source_list"),

@@ -1,0 +1,314 @@
+"""A read-only JSON API: the claim list's filters, one claim with its links and
+evidence, and the OpenAPI 3 document that describes both (`/api/openapi.json`).
+
+The list is the claim list's FilterSet (claims.filters.ClaimFilter): the same
+parameters, the same 400s with the same messages, as JSON. It pages with a cursor
+(keyset: the position after the last row, signed), so a deep page costs what the
+first does. Reading rules are the pages' (`READ_REQUIRES_LOGIN`).
+"""
+
+import datetime
+
+from django.core import signing
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from . import dates
+from .filters import ClaimFilter
+from .models import Claim, Link
+from .views import reader
+
+CURSOR_SALT = "claims.api.cursor"
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+PAGED_SORTS = ("newest", "oldest", "added")
+API_PARAMETERS = ("cursor", "limit")
+
+
+def _error(status, errors):
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def _record(obj, *names):
+    return None if obj is None else {name: getattr(obj, name) for name in names}
+
+
+def claim_json(claim, absolute):
+    source = claim.source
+    return {
+        "id": claim.pk,
+        "url": absolute(claim.get_absolute_url()),
+        "api_url": absolute(reverse("claims:api_claim", args=[claim.pk])),
+        "text": claim.text,
+        "kind": claim.kind,
+        "speaker": claim.speaker_id
+        and {
+            **_record(claim.speaker, "id", "slug", "name", "kind"),
+            "url": absolute(claim.speaker.get_absolute_url()),
+        },
+        "speaker_role": claim.speaker_role,
+        "stated_on": dates.iso(claim.stated_on, claim.stated_on_precision) or None,
+        "stated_on_precision": claim.stated_on_precision,
+        "context": claim.context,
+        "source": {
+            "id": source.pk,
+            "title": source.title,
+            "url": source.url or None,
+            "outlet": _record(source.outlet, "id", "slug", "name"),
+            "published_on": dates.iso(source.published_on, source.published_on_precision) or None,
+            "published_on_precision": source.published_on_precision,
+            "page": absolute(source.get_absolute_url()),
+        },
+        "via": _record(claim.via, "id", "slug", "name"),
+        "topics": [{"slug": t.slug, "title": t.title} for t in claim.topics.all()],
+        "subjects": [{"slug": s.slug, "name": s.name} for s in claim.subjects.all()],
+        "evidence": {
+            "independent_sources": claim.independent_sources,
+            "independent_witnesses": claim.independent_witnesses,
+            "statement_reports": claim.statement_reports,
+            "corroborating_reports": claim.corroborating_reports,
+            "contradicting_reports": claim.contradicting_reports,
+            "link_count": claim.link_count,
+        },
+    }
+
+
+def _position(claim, sort):
+    """The cursor's values after `claim`, in the order of `sort`."""
+    if sort == "added":
+        return [claim.created_at.isoformat(), claim.pk]
+    return [claim.stated_on.isoformat() if claim.stated_on else None, claim.pk]
+
+
+def _after(sort, position):
+    """The claims after `position` in `sort`'s order (claims.querysets.SORTS): unknown
+    dates come last, ids break ties."""
+    value, pk = position
+    if sort == "added":
+        at = datetime.datetime.fromisoformat(value)
+        return Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
+    earlier = sort == "newest"
+    if value is None:
+        return Q(stated_on__isnull=True) & (Q(pk__lt=pk) if earlier else Q(pk__gt=pk))
+    day = datetime.date.fromisoformat(value)
+    beyond = Q(stated_on__lt=day) if earlier else Q(stated_on__gt=day)
+    tie = Q(stated_on=day) & (Q(pk__lt=pk) if earlier else Q(pk__gt=pk))
+    return beyond | tie | Q(stated_on__isnull=True)
+
+
+@reader
+def claims(request):
+    """The filtered claims, a page at a time: {"results": [...], "next": url|null}."""
+    data = request.GET.copy()
+    for name in API_PARAMETERS:
+        data.pop(name, None)
+    sort = data.get("sort") or "newest"
+    data["sort"] = sort
+    filters = ClaimFilter(data, queryset=Claim.objects.for_list())
+    if not filters.is_valid():
+        return _error(400, {name: list(messages) for name, messages in filters.errors.items()})
+    errors = {}
+    if sort not in PAGED_SORTS:
+        errors["sort"] = [f"The API pages by sort={', '.join(PAGED_SORTS)}; not “{sort}”."]
+    raw_limit = request.GET.get("limit", str(DEFAULT_LIMIT))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        errors["limit"] = [f"Give a number of claims from 1 to {MAX_LIMIT}."]
+    position = None
+    if request.GET.get("cursor"):
+        try:
+            position = signing.loads(request.GET["cursor"], salt=CURSOR_SALT)
+            if position["sort"] != sort:
+                raise ValueError
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            errors["cursor"] = ["This cursor is not one this API gave for this sort."]
+    if errors:
+        return _error(400, errors)
+    limit = int(raw_limit)
+    rows = filters.qs
+    if position is not None:
+        rows = rows.filter(_after(sort, position["after"]))
+    page = list(rows[: limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    absolute = request.build_absolute_uri
+    following = None
+    if more:
+        query = request.GET.copy()
+        cursor = {"sort": sort, "after": _position(page[-1], sort)}
+        query["cursor"] = signing.dumps(cursor, salt=CURSOR_SALT)
+        following = absolute(f"{reverse('claims:api_claims')}?{query.urlencode()}")
+    return JsonResponse(
+        {"results": [claim_json(claim, absolute) for claim in page], "next": following}
+    )
+
+
+@reader
+def claim(request, pk):
+    """One claim, its evidence counts and its links from either end."""
+    found = get_object_or_404(Claim.objects.for_list(), pk=pk)
+    absolute = request.build_absolute_uri
+    links = Link.objects.involving(found).select_related("claim_a", "claim_b").order_by("pk")
+    body = claim_json(found, absolute)
+    body["links"] = [
+        {
+            "id": link.pk,
+            "kind": link.kind,
+            "note": link.note,
+            "claim": {
+                "id": other.pk,
+                "text": other.text,
+                "api_url": absolute(reverse("claims:api_claim", args=[other.pk])),
+            },
+        }
+        for link in links
+        for other in [link.claim_b if link.claim_a_id == found.pk else link.claim_a]
+    ]
+    return JsonResponse(body)
+
+
+def _filter_parameters():
+    described = []
+    for name, field in ClaimFilter.base_filters.items():
+        schema = {"type": "string"}
+        choices = getattr(field, "extra", {}).get("choices")
+        if choices:
+            schema["enum"] = [value for value, _label in choices]
+        if name in ("stated_after", "stated_before"):
+            schema["format"] = "date"
+        described.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": str(field.label or name),
+                "schema": schema,
+            }
+        )
+    return described
+
+
+@reader
+def openapi(request):
+    """The OpenAPI 3 document of this API, built from the FilterSet's own filters."""
+    errors = {
+        "description": "A parameter could not be applied; each message names the problem.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    }
+    claim_ref = {"$ref": "#/components/schemas/Claim"}
+    document = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Claim Tracker API",
+            "version": "1",
+            "description": "Who said what, when, reported where, and what backs it up or "
+            "contradicts it. The claim list's filters, as on /claims/.",
+        },
+        "servers": [{"url": request.build_absolute_uri("/")}],
+        "paths": {
+            "/api/claims/": {
+                "get": {
+                    "summary": "The claims the filters select, a page at a time",
+                    "operationId": "listClaims",
+                    "parameters": [
+                        *_filter_parameters(),
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                        },
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "required": False,
+                            "description": "The `next` address of the page before.",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of claims and the address of the next.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["results", "next"],
+                                        "properties": {
+                                            "results": {"type": "array", "items": claim_ref},
+                                            "next": {"type": "string", "nullable": True},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": errors,
+                    },
+                }
+            },
+            "/api/claims/{id}/": {
+                "get": {
+                    "summary": "One claim with its links and evidence counts",
+                    "operationId": "getClaim",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The claim.",
+                            "content": {"application/json": {"schema": claim_ref}},
+                        },
+                        "404": {"description": "No such claim."},
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Errors": {
+                    "type": "object",
+                    "properties": {
+                        "errors": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                        }
+                    },
+                },
+                "Claim": {
+                    "type": "object",
+                    "required": ["id", "url", "text", "kind", "source", "evidence"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "url": {"type": "string"},
+                        "api_url": {"type": "string"},
+                        "text": {"type": "string"},
+                        "kind": {"type": "string", "enum": Claim.Kind.values},
+                        "speaker": {"type": "object", "nullable": True},
+                        "speaker_role": {"type": "string"},
+                        "stated_on": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "ISO 8601 at its precision: 2024-10-04, "
+                            "2024-10 or 2024.",
+                        },
+                        "stated_on_precision": {"type": "string"},
+                        "context": {"type": "string"},
+                        "source": {"type": "object"},
+                        "via": {"type": "object", "nullable": True},
+                        "topics": {"type": "array", "items": {"type": "object"}},
+                        "subjects": {"type": "array", "items": {"type": "object"}},
+                        "evidence": {
+                            "type": "object",
+                            "additionalProperties": {"type": "integer"},
+                        },
+                        "links": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            }
+        },
+    }
+    return JsonResponse(document)
