@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from . import dates
 from .filters import ClaimFilter
-from .models import Claim, Link
+from .models import Claim, Link, Source, Speaker, Topic
 from .views import reader
 
 CURSOR_SALT = "claims.api.cursor"
@@ -166,6 +166,151 @@ def claim(request, pk):
     return JsonResponse(body)
 
 
+def _by_id(request, rows, serialize, name):
+    """A listing of `rows` in id order, paged by a signed cursor: the last id."""
+    errors = {}
+    unknown = sorted(set(request.GET) - set(API_PARAMETERS))
+    if unknown:
+        errors["__all__"] = [f"Unknown parameter “{param}”." for param in unknown]
+    raw_limit = request.GET.get("limit", str(DEFAULT_LIMIT))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        errors["limit"] = [f"Give a number from 1 to {MAX_LIMIT}."]
+    after = 0
+    if request.GET.get("cursor"):
+        try:
+            cursor = signing.loads(request.GET["cursor"], salt=CURSOR_SALT)
+            if cursor["list"] != name:
+                raise ValueError
+            after = int(cursor["after"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            errors["cursor"] = ["This cursor is not one this API gave for this list."]
+    if errors:
+        return _error(400, errors)
+    limit = int(raw_limit)
+    page = list(rows.filter(pk__gt=after).order_by("pk")[: limit + 1])
+    more, page = len(page) > limit, page[:limit]
+    absolute = request.build_absolute_uri
+    following = None
+    if more:
+        query = request.GET.copy()
+        query["cursor"] = signing.dumps({"list": name, "after": page[-1].pk}, salt=CURSOR_SALT)
+        following = absolute(f"{request.path}?{query.urlencode()}")
+    return JsonResponse({"results": [serialize(row, absolute) for row in page], "next": following})
+
+
+def _link_json(link, absolute):
+    return {
+        "id": link.pk,
+        "kind": link.kind,
+        "note": link.note,
+        "claim_a": absolute(reverse("claims:api_claim", args=[link.claim_a_id])),
+        "claim_b": absolute(reverse("claims:api_claim", args=[link.claim_b_id])),
+        "created_at": link.created_at.isoformat(),
+    }
+
+
+def _speaker_json(speaker, absolute):
+    return {
+        **_record(speaker, "id", "slug", "name", "kind", "affiliation", "country"),
+        "aliases": [alias.name for alias in speaker.aliases.all()],
+        "url": absolute(speaker.get_absolute_url()),
+    }
+
+
+def _source_json(source, absolute):
+    return {
+        "id": source.pk,
+        "title": source.title,
+        "kind": source.kind,
+        "url": source.url or None,
+        "outlet": _record(source.outlet, "id", "slug", "name"),
+        "authors": source.authors,
+        "published_on": dates.iso(source.published_on, source.published_on_precision) or None,
+        "published_on_precision": source.published_on_precision,
+        "derived_from": source.derived_from_id,
+        "derivation": source.derivation,
+        "page": absolute(source.get_absolute_url()),
+    }
+
+
+def _topic_json(topic, absolute):
+    return {
+        "id": topic.pk,
+        "slug": topic.slug,
+        "title": topic.title,
+        "description": topic.description,
+        "answer_subjects": [s.name for s in topic.answer_subjects.all()],
+        "url": absolute(topic.get_absolute_url()),
+    }
+
+
+@reader
+def links(request):
+    return _by_id(request, Link.objects.all(), _link_json, "links")
+
+
+@reader
+def speakers(request):
+    rows = Speaker.objects.prefetch_related("aliases")
+    return _by_id(request, rows, _speaker_json, "speakers")
+
+
+@reader
+def sources(request):
+    return _by_id(request, Source.objects.select_related("outlet"), _source_json, "sources")
+
+
+@reader
+def topics(request):
+    rows = Topic.objects.prefetch_related("answer_subjects")
+    return _by_id(request, rows, _topic_json, "topics")
+
+
+LISTINGS = {
+    "links": "The links between claims",
+    "speakers": "The speakers, with their aliases",
+    "sources": "The sources, with their lineage",
+    "topics": "The research questions and their answer subjects",
+}
+
+
+def _listing_paths():
+    paging = [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "description": "The `next` address of the page before.",
+            "schema": {"type": "string"},
+        },
+    ]
+    return {
+        f"/api/{name}/": {
+            "get": {
+                "summary": summary,
+                "operationId": f"list{name.capitalize()}",
+                "parameters": paging,
+                "responses": {
+                    "200": {
+                        "description": "A page, in id order, and the address of the next.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Page"}}
+                        },
+                    },
+                    "400": {"description": "A parameter could not be applied."},
+                },
+            }
+        }
+        for name, summary in LISTINGS.items()
+    }
+
+
 def _filter_parameters():
     described = []
     for name, field in ClaimFilter.base_filters.items():
@@ -245,6 +390,7 @@ def openapi(request):
                     },
                 }
             },
+            **_listing_paths(),
             "/api/claims/{id}/": {
                 "get": {
                     "summary": "One claim with its links and evidence counts",
@@ -269,6 +415,14 @@ def openapi(request):
         },
         "components": {
             "schemas": {
+                "Page": {
+                    "type": "object",
+                    "required": ["results", "next"],
+                    "properties": {
+                        "results": {"type": "array", "items": {"type": "object"}},
+                        "next": {"type": "string", "nullable": True},
+                    },
+                },
                 "Errors": {
                     "type": "object",
                     "properties": {

@@ -118,3 +118,24 @@ def test_a_page_costs_the_same_queries_however_many_claims_it_holds(
     with django_assert_max_num_queries(len(few.captured_queries)):
         status, body = api(client, limit=30)
     assert status == 200 and len(body["results"]) == 30
+
+
+@pytest.mark.parametrize("name", ["links", "speakers", "sources", "topics"])
+def test_each_listing_pages_through_every_row_once(client, name):
+    from claims.models import Link, Source, Speaker, Topic
+    from tests.factories import TopicFactory
+
+    LinkFactory.create_batch(3)  # claims, speakers and sources with them
+    TopicFactory.create_batch(3)
+    model = {"links": Link, "speakers": Speaker, "sources": Source, "topics": Topic}[name]
+    url = reverse(f"claims:api_{name}")
+    ids, response = [], client.get(url, {"limit": 2})
+    while True:
+        body = response.json()
+        assert response.status_code == 200, body
+        ids += [row["id"] for row in body["results"]]
+        if body["next"] is None:
+            break
+        response = client.get(body["next"])
+    assert ids == list(model.objects.order_by("pk").values_list("pk", flat=True))
+    assert client.get(url, {"speaker": "x"}).status_code == 400
