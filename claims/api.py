@@ -10,7 +10,7 @@ first does. Reading rules are the pages' (`READ_REQUIRES_LOGIN`).
 import datetime
 
 from django.core import signing
-from django.db.models import Q
+from django.db.models import BooleanField, F, Func, Value
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -81,20 +81,44 @@ def _position(claim, sort):
     return [claim.stated_on.isoformat() if claim.stated_on else None, claim.pk]
 
 
-def _after(sort, position):
-    """The claims after `position` in `sort`'s order (claims.querysets.SORTS): unknown
-    dates come last, ids break ties."""
+class _RowCompare(Func):
+    """`(a, b) < (x, y)` (or `>`): a row comparison, which PostgreSQL reads as one
+    range of the index on (a, b); the same condition spelt with OR is a filter over
+    every row before the position. SQLite has row values too."""
+
+    output_field = BooleanField()
+
+    def __init__(self, columns, values, operator):
+        self.operator = operator
+        super().__init__(*(F(name) for name in columns), *(Value(value) for value in values))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, more = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(more)
+        half = len(parts) // 2
+        left, right = ", ".join(parts[:half]), ", ".join(parts[half:])
+        return f"({left}) {self.operator} ({right})", params
+
+
+def _page_after(rows, sort, position, size):
+    """Up to `size` claims after `position` in `sort`'s order (claims.querysets.SORTS):
+    unknown dates come last, ids break ties. Each part is one index range."""
     value, pk = position
     if sort == "added":
         at = datetime.datetime.fromisoformat(value)
-        return Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
-    earlier = sort == "newest"
-    if value is None:
-        return Q(stated_on__isnull=True) & (Q(pk__lt=pk) if earlier else Q(pk__gt=pk))
+        return list(rows.filter(_RowCompare(["created_at", "id"], [at, pk], "<"))[:size])
+    operator = "<" if sort == "newest" else ">"
+    unknown = rows.filter(stated_on__isnull=True)
+    if value is None:  # already among the claims of unknown date
+        return list(unknown.filter(**{"pk__lt" if operator == "<" else "pk__gt": pk})[:size])
     day = datetime.date.fromisoformat(value)
-    beyond = Q(stated_on__lt=day) if earlier else Q(stated_on__gt=day)
-    tie = Q(stated_on=day) & (Q(pk__lt=pk) if earlier else Q(pk__gt=pk))
-    return beyond | tie | Q(stated_on__isnull=True)
+    page = list(rows.filter(_RowCompare(["stated_on", "id"], [day, pk], operator))[:size])
+    if len(page) < size:
+        page += list(unknown[: size - len(page)])
+    return page
 
 
 @reader
@@ -126,9 +150,10 @@ def claims(request):
         return _error(400, errors)
     limit = int(raw_limit)
     rows = filters.qs
-    if position is not None:
-        rows = rows.filter(_after(sort, position["after"]))
-    page = list(rows[: limit + 1])
+    if position is None:
+        page = list(rows[: limit + 1])
+    else:
+        page = _page_after(rows, sort, position["after"], limit + 1)
     more, page = len(page) > limit, page[:limit]
     absolute = request.build_absolute_uri
     following = None
