@@ -109,3 +109,18 @@ def test_a_filter_box_offers_names_as_one_types(live_server, browser, screenshot
     speakers = page.locator("ol.claims > li .meta a[href^='/speakers/']").all_text_contents()
     assert speakers and set(speakers) == {"Zamir Kabulov"}
     context.close()
+
+
+def test_on_a_phone_typing_in_a_pick_list_keeps_the_filters_open(live_server, browser):
+    load_corpus()
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + reverse("claims:claim_list"))
+    filters = page.locator("details.filter-fold")
+    filters.locator("summary").click()
+    page.locator("#id_speaker").press_sequentially("kabu", delay=50)
+    page.locator('#speaker-options option[value="zamir-kabulov"]').wait_for(state="attached")
+    # The options arrived by htmx; the box one is typing in is still on screen.
+    assert filters.evaluate("e => e.open")
+    assert page.locator("#id_speaker").is_visible()
+    context.close()

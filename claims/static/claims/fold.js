@@ -11,5 +11,10 @@ function fold() {
   }
 }
 fold();
-// After htmx swaps in a new list (a filter applied), show its results again.
-document.addEventListener("htmx:afterSettle", fold);
+// After htmx swaps in a new list (a filter applied), show its results again;
+// a pick-list's options swapped in while one types leave the filters open.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.elt && event.detail.elt.id === "claim-list") {
+    fold();
+  }
+});
