@@ -135,36 +135,54 @@ def claims(request):
     errors = {}
     if sort not in PAGED_SORTS:
         errors["sort"] = [f"The API pages by sort={', '.join(PAGED_SORTS)}; not “{sort}”."]
-    raw_limit = request.GET.get("limit", str(DEFAULT_LIMIT))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        errors["limit"] = [f"Give a number of claims from 1 to {MAX_LIMIT}."]
-    position = None
-    if request.GET.get("cursor"):
-        try:
-            position = signing.loads(request.GET["cursor"], salt=CURSOR_SALT)
-            if position["sort"] != sort:
-                raise ValueError
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            errors["cursor"] = ["This cursor is not one this API gave for this sort."]
+    limit, position = _paging(request, errors, "sort", sort)
     if errors:
         return _error(400, errors)
-    limit = int(raw_limit)
     rows = filters.qs
     if position is None:
         page = list(rows[: limit + 1])
     else:
-        page = _page_after(rows, sort, position["after"], limit + 1)
+        page = _page_after(rows, sort, position, limit + 1)
     more, page = len(page) > limit, page[:limit]
     absolute = request.build_absolute_uri
-    following = None
-    if more:
-        query = request.GET.copy()
-        cursor = {"sort": sort, "after": _position(page[-1], sort)}
-        query["cursor"] = signing.dumps(cursor, salt=CURSOR_SALT)
-        following = absolute(f"{reverse('claims:api_claims')}?{query.urlencode()}")
+    following = _following(request, more and ("sort", sort, _position(page[-1], sort)))
     return JsonResponse(
         {"results": [claim_json(claim, absolute) for claim in page], "next": following}
     )
+
+
+def _paging(request, errors, scope, value):
+    """The page size and the cursor's position, both checked; a problem goes in `errors`.
+
+    A cursor is signed and names what it pages (`scope` is "sort" or "list"), so one
+    taken from another sort or listing is refused rather than misread.
+    """
+    raw_limit = request.GET.get("limit", str(DEFAULT_LIMIT))
+    limit = DEFAULT_LIMIT
+    if raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT:
+        limit = int(raw_limit)
+    else:
+        errors["limit"] = [f"Give a number from 1 to {MAX_LIMIT}."]
+    if not request.GET.get("cursor"):
+        return limit, None
+    try:
+        cursor = signing.loads(request.GET["cursor"], salt=CURSOR_SALT)
+        if cursor[scope] != value:
+            raise ValueError
+        return limit, cursor["after"]
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        errors["cursor"] = [f"This cursor is not one this API gave for this {scope}."]
+        return limit, None
+
+
+def _following(request, position):
+    """The address of the next page, or None: `position` is (scope, value, after)."""
+    if not position:
+        return None
+    scope, value, after = position
+    query = request.GET.copy()
+    query["cursor"] = signing.dumps({scope: value, "after": after}, salt=CURSOR_SALT)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 @reader
@@ -197,29 +215,13 @@ def _by_id(request, rows, serialize, name):
     unknown = sorted(set(request.GET) - set(API_PARAMETERS))
     if unknown:
         errors["__all__"] = [f"Unknown parameter “{param}”." for param in unknown]
-    raw_limit = request.GET.get("limit", str(DEFAULT_LIMIT))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        errors["limit"] = [f"Give a number from 1 to {MAX_LIMIT}."]
-    after = 0
-    if request.GET.get("cursor"):
-        try:
-            cursor = signing.loads(request.GET["cursor"], salt=CURSOR_SALT)
-            if cursor["list"] != name:
-                raise ValueError
-            after = int(cursor["after"])
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            errors["cursor"] = ["This cursor is not one this API gave for this list."]
+    limit, after = _paging(request, errors, "list", name)
     if errors:
         return _error(400, errors)
-    limit = int(raw_limit)
-    page = list(rows.filter(pk__gt=after).order_by("pk")[: limit + 1])
+    page = list(rows.filter(pk__gt=after or 0).order_by("pk")[: limit + 1])
     more, page = len(page) > limit, page[:limit]
     absolute = request.build_absolute_uri
-    following = None
-    if more:
-        query = request.GET.copy()
-        query["cursor"] = signing.dumps({"list": name, "after": page[-1].pk}, salt=CURSOR_SALT)
-        following = absolute(f"{request.path}?{query.urlencode()}")
+    following = _following(request, more and ("list", name, page[-1].pk))
     return JsonResponse({"results": [serialize(row, absolute) for row in page], "next": following})
 
 
@@ -291,6 +293,23 @@ def topics(request):
     return _by_id(request, rows, _topic_json, "topics")
 
 
+PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"How many rows a page holds; {DEFAULT_LIMIT} unless given.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "Taken from the `next` address of the page before.",
+        "schema": {"type": "string"},
+    },
+]
+
 LISTINGS = {
     "links": "The links between claims",
     "speakers": "The speakers, with their aliases",
@@ -300,27 +319,12 @@ LISTINGS = {
 
 
 def _listing_paths():
-    paging = [
-        {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-        },
-        {
-            "name": "cursor",
-            "in": "query",
-            "required": False,
-            "description": "The `next` address of the page before.",
-            "schema": {"type": "string"},
-        },
-    ]
     return {
         f"/api/{name}/": {
             "get": {
                 "summary": summary,
                 "operationId": f"list{name.capitalize()}",
-                "parameters": paging,
+                "parameters": PAGING,
                 "responses": {
                     "200": {
                         "description": "A page, in id order, and the address of the next.",
@@ -381,19 +385,7 @@ def openapi(request):
                     "operationId": "listClaims",
                     "parameters": [
                         *_filter_parameters(),
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-                        },
-                        {
-                            "name": "cursor",
-                            "in": "query",
-                            "required": False,
-                            "description": "The `next` address of the page before.",
-                            "schema": {"type": "string"},
-                        },
+                        *PAGING,
                     ],
                     "responses": {
                         "200": {
