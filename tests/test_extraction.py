@@ -1,0 +1,116 @@
+"""The extraction assist's rules: speakers, dates and channels read as an editor would."""
+
+import datetime
+
+import pytest
+
+from claims.dates import DatePrecision
+from claims.extraction import Directory, extract, find_channel, resolve_date
+
+DAY, MONTH, YEAR = DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR
+
+
+@pytest.fixture
+def directory():
+    return Directory.build(
+        speakers=[
+            (1, "Zamir Kabulov", ["Kabulov"]),
+            (2, "Sergey Lavrov", ["Lavrov"]),
+            (3, "Amir Khan Muttaqi", ["Muttaqgi"]),
+        ],
+        outlets=[(10, "TASS"), (11, "Russia 24"), (12, "RIA Novosti")],
+    )
+
+
+def test_a_speaker_resolves_by_name_alias_surname_and_behind_a_title(directory):
+    assert directory.speaker("Zamir Kabulov") == (1, "Zamir Kabulov")
+    assert directory.speaker("Muttaqgi") == (3, "Amir Khan Muttaqi")  # a misspelling kept
+    assert directory.speaker("Lavrov") == (2, "Sergey Lavrov")
+    assert directory.speaker("Russian Foreign Minister Sergey Lavrov") == (2, "Sergey Lavrov")
+    assert directory.speaker("Maria Zakharova") is None
+
+
+def test_a_surname_two_speakers_share_resolves_to_neither():
+    directory = Directory.build([(1, "Ann Smith", []), (2, "Bob Smith", [])])
+    assert directory.speaker("Smith") is None
+    assert directory.speaker("Bob Smith") == (2, "Bob Smith")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "published", "precision", "expected"),
+    [
+        # A weekday in a piece published on a known day: that week's day.
+        ("on Thursday", datetime.date(2024, 10, 4), DAY, (datetime.date(2024, 10, 3), DAY)),
+        ("on Friday", datetime.date(2024, 10, 4), DAY, (datetime.date(2024, 10, 4), DAY)),
+        ("yesterday", datetime.date(2024, 3, 5), DAY, (datetime.date(2024, 3, 4), DAY)),
+        # Known only to the month: the month, never an invented day.
+        ("on Thursday", datetime.date(2024, 10, 1), MONTH, (datetime.date(2024, 10, 1), MONTH)),
+        ("in July", datetime.date(2024, 10, 1), MONTH, (datetime.date(2024, 7, 1), MONTH)),
+        # The latest such month not after publication.
+        ("in November", datetime.date(2024, 5, 1), MONTH, (datetime.date(2023, 11, 1), MONTH)),
+        ("In June 2023", datetime.date(2024, 5, 1), MONTH, (datetime.date(2023, 6, 1), MONTH)),
+        ("on 1 April 2024", datetime.date(2024, 5, 1), MONTH, (datetime.date(2024, 4, 1), DAY)),
+        ("17 May", datetime.date(2024, 5, 1), MONTH, (datetime.date(2024, 5, 17), DAY)),
+        ("May 24", datetime.date(2024, 5, 1), MONTH, (datetime.date(2024, 5, 24), DAY)),
+        ("in 2021", datetime.date(2024, 5, 1), MONTH, (datetime.date(2021, 1, 1), YEAR)),
+        ("last year", datetime.date(2024, 5, 1), MONTH, (datetime.date(2023, 1, 1), YEAR)),
+        # Nothing to read, or nothing to read it against.
+        ("on Thursday", None, DatePrecision.UNKNOWN, None),
+        ("soon", datetime.date(2024, 5, 1), MONTH, None),
+    ],
+)
+def test_a_date_is_as_precise_as_the_text_allows(phrase, published, precision, expected):
+    assert resolve_date(phrase, published, precision) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Kabulov told TASS that the decision was made.", (10, "TASS")),
+        ("he shared with the state-run TASS news agency.", (10, "TASS")),
+        ("Bortnikov said in an interview with Russia 24 that it grew.", (11, "Russia 24")),
+        ("Zakharova wrote on Telegram that they had waited.", (None, "Telegram")),
+        ("Decker told reporters on Thursday that they would not attend.", None),
+    ],
+)
+def test_the_channel_is_read_from_the_sentence(directory, sentence, expected):
+    assert find_channel(sentence, directory) == expected
+
+
+def test_a_quote_gets_its_speaker_its_channel_and_its_located_span(directory):
+    text = (
+        "Zamir Kabulov told TASS on Thursday that talks would resume. "
+        "“We are ready to meet them in Kazan next month,” he said."
+    )
+    found = extract(text, directory, datetime.date(2024, 6, 14), DAY)
+    paraphrase, quote = found
+    assert paraphrase.kind == "paraphrase" and paraphrase.speaker_id == 1
+    assert (paraphrase.via_id, paraphrase.stated_on) == (10, datetime.date(2024, 6, 13))
+    assert quote.kind == "quote"
+    assert quote.text == "We are ready to meet them in Kazan next month"
+    assert text[quote.start : quote.end] == quote.text
+    # "he said": the nearest earlier named speaker, and marked as a guess.
+    assert quote.speaker_id == 1 and quote.speaker_guessed
+    assert any("nearest speaker" in note for note in quote.notes)
+
+
+def test_a_quote_split_by_its_attribution_is_two_located_quotes(directory):
+    text = "“The decision has been made,” Sergey Lavrov said, “and the legal work is under way.”"
+    found = extract(text, directory, datetime.date(2024, 10, 1), MONTH)
+    assert [(c.kind, c.text, c.speaker_id) for c in found] == [
+        ("quote", "The decision has been made", 2),
+        ("quote", "and the legal work is under way", 2),
+    ]
+    assert all(text[c.start : c.end] == c.text for c in found)
+
+
+def test_an_unknown_speaker_is_proposed_as_new_and_a_scare_quote_is_no_quote(directory):
+    text = "Maria Zakharova said Moscow had made a “principal decision” on the list."
+    (candidate,) = extract(text, directory, datetime.date(2024, 10, 1), MONTH)
+    assert candidate.kind == "paraphrase"
+    assert (candidate.speaker_id, candidate.speaker_name) == (None, "Maria Zakharova")
+    assert any("proposed as new" in note for note in candidate.notes)
+    assert (candidate.stated_on, candidate.stated_on_precision) == (
+        datetime.date(2024, 10, 1),
+        MONTH,
+    )
