@@ -118,7 +118,7 @@ def match(labels, found, text, threshold):
     return pairs, missed, remaining
 
 
-def speaker_of(candidate, directory_ids):
+def speaker_of(candidate):
     return candidate.speaker_id if candidate.speaker_id is not None else candidate.speaker_name
 
 
@@ -132,7 +132,7 @@ def evaluate(articles, show_misses=False):
             pairs, missed, extra = match(labels, found, text, threshold)
             tp, fn, fp = tp + len(pairs), fn + len(missed), fp + len(extra)
             for label, candidate in pairs:
-                speaker += speaker_of(candidate, None) == label["speaker"]
+                speaker += speaker_of(candidate) == label["speaker"]
                 channel += (candidate.via_name or "") == label["via"]
                 precision += candidate.stated_on_precision == label["precision"]
             if show_misses and threshold == 0.3:
@@ -142,7 +142,7 @@ def evaluate(articles, show_misses=False):
                     print(f"  extra  {name}: [{candidate.kind}] {candidate.text[:90]}")
                 for label, candidate in pairs:
                     problems = []
-                    if speaker_of(candidate, None) != label["speaker"]:
+                    if speaker_of(candidate) != label["speaker"]:
                         problems.append(
                             f"speaker {candidate.speaker_name!r} not {label['speaker']}"
                         )

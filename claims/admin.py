@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 
-from . import export, history, import_files, imports
+from . import export, from_text, history, import_files, imports
 from .forms import ImportForm, LinkForm, LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 from .stale import NoLostEdits
@@ -146,6 +146,65 @@ class SourceAdmin(NoLostEdits, SimpleHistoryAdmin):
     @admin.display(description="full text", boolean=True)
     def has_text(self, source):
         return bool(source.full_text)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("from-text/", wrap(self.from_text_view), name="claims_source_from_text"),
+            *super().get_urls(),
+        ]
+
+    def from_text_view(self, request):
+        """Paste an article, review the claims the assist finds in it, save them all."""
+        may_add = self.has_add_permission(request) and request.user.has_perms(
+            ["claims.add_claim", "claims.add_speaker"]
+        )
+        if not may_add:
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "New source from text",
+        }
+        if request.method != "POST":
+            return self._from_text_page(request, context, from_text.ArticleForm())
+        article = from_text.ArticleForm(request.POST)
+        if "_edit" in request.POST or not article.is_valid():
+            return self._from_text_page(request, context, article)
+        if request.POST.get("_step") != "save":
+            formset = from_text.CandidateFormSet(initial=from_text.candidates(article))
+            return self._from_text_page(request, context, article, formset)
+        formset = from_text.CandidateFormSet(request.POST)
+        if not formset.is_valid():
+            return self._from_text_page(request, context, article, formset)
+        try:
+            with history.entry(reason="entered from its text with the extraction assist"):
+                source, claims, new_speakers = from_text.save(article, formset)
+        except from_text.NothingSaved:
+            messages.error(request, "Nothing was saved: correct the claims marked below.")
+            return self._from_text_page(request, context, article, formset)
+        self.log_addition(request, source, [{"added": {}}])
+        added = f" and {len(new_speakers)} new speakers" if new_speakers else ""
+        messages.success(
+            request,
+            format_html(
+                "Saved “{}” with {} claims{}, each found in its text: "
+                '<a href="{}">see them in the source</a>.',
+                source.title,
+                len(claims),
+                added,
+                source.get_absolute_url(),
+            ),
+        )
+        return redirect("admin:claims_source_change", source.pk)
+
+    def _from_text_page(self, request, context, article, formset=None):
+        if formset is not None:
+            full_text = article.cleaned_data.get("full_text", "")
+            for form in formset:
+                form.found_at = from_text.context_of(form, full_text)
+        context.update(article=article, formset=formset, media=self.media + article.media)
+        return TemplateResponse(request, "admin/claims/source/from_text.html", context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -47,7 +47,6 @@ _NAME_WORD = r"[A-Z][\w’'\-.]*[\w]"
 # "Sergey Lavrov", "Abu Bakr al Baghdadi", "Russia 24".
 _NAME = rf"{_NAME_WORD}(?:\s+(?:(?:al|bin|de|van|von|der|ul|el)\s+)?(?:{_NAME_WORD}|\d+\b)){{0,3}}"
 
-_OPEN_CLOSE = {"\u201c": "\u201d", '"': '"', "\u00ab": "\u00bb"}
 _QUOTE = re.compile(r"“([^“”]+)”|\"([^\"]+)\"|«([^«»]+)»")
 # A quote this short inside a sentence is someone's phrase picked out ("a
 # “principal decision”"), part of a paraphrase, not a quotation of its own.
@@ -171,7 +170,9 @@ def resolve_date(phrase, published_on, precision):
         except ValueError:
             return None
     match = re.search(r"\b(" + _MONTH + r")(?:\s+(?:of\s+)?(\d{4}))?\b", text)
-    if match and not re.search(r"\bmay\b", text) or match and match.group(2):
+    # "may" alone is the verb more often than the month: the month needs its year.
+    month_ambiguous = match is not None and match.group(1) == "may" and not match.group(2)
+    if match and not month_ambiguous:
         month = MONTHS[match.group(1).rstrip(".")]
         year = match.group(2)
         if year is None:
@@ -277,9 +278,6 @@ class Candidate:
     stated_on_precision: str = DatePrecision.UNKNOWN
     date_phrase: str = ""
     notes: list = field(default_factory=list)
-
-
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+[”\"’)]*|\n|$)")
 
 
 def sentences(text):

@@ -263,7 +263,7 @@ class _Names:
         return self.created[folded]
 
 
-def _unique_slug(model, text, taken):
+def unique_slug(model, text, taken):
     base = slugify(text)[:180] or "untitled"
     slug, number = base, 2
     while slug in taken or model.objects.filter(slug=slug).exists():
@@ -280,7 +280,7 @@ class Planner:
         def named(model, kind, key="name", **defaults):
             def build(name):
                 return model(
-                    **{key: name}, slug=_unique_slug(model, name, self.slugs[model]), **defaults
+                    **{key: name}, slug=unique_slug(model, name, self.slugs[model]), **defaults
                 )
 
             return _Names(model, key, build, kind)
@@ -322,7 +322,7 @@ class Planner:
             return speaker
         if folded not in self.new_speakers:
             self.new_speakers[folded] = Speaker(
-                name=name, slug=_unique_slug(Speaker, name, self.slugs[Speaker])
+                name=name, slug=unique_slug(Speaker, name, self.slugs[Speaker])
             )
             self.plan.new["speakers"].append(name)
         return self.new_speakers[folded]
