@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin as BaseHistoryAdmin
 
-from . import export, from_text, history, import_files, imports
+from . import export, from_text, history, import_files, imports, matching
 from .forms import ImportForm, LinkForm, LinkInlineForm, LinkInlineFormSet
 from .models import Claim, Link, Outlet, Source, Speaker, SpeakerAlias, Stance, Subject, Topic
 from .stale import NoLostEdits
@@ -203,6 +203,7 @@ class SourceAdmin(NoLostEdits, SimpleHistoryAdmin):
             full_text = article.cleaned_data.get("full_text", "")
             for form in formset:
                 form.found_at = from_text.context_of(form, full_text)
+                form.matches = from_text.matches_of(form)
         context.update(article=article, formset=formset, media=self.media + article.media)
         return TemplateResponse(request, "admin/claims/source/from_text.html", context)
 
@@ -410,6 +411,39 @@ class ClaimAdmin(NoLostEdits, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_admin()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [
+            *fieldsets,
+            (
+                "Possible matches",
+                {
+                    "fields": ["possible_matches"],
+                    "description": (
+                        "Claims that may be the same statement, corroborate it or contradict "
+                        "it, best first, with the reasons. Suggestions, not links: to link "
+                        "one, follow its link and say why in the note."
+                    ),
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "possible_matches"] if obj is not None else fields
+
+    @admin.display(description="suggestions")
+    def possible_matches(self, claim):
+        suggestions = matching.suggest(matching.Probe.of(claim))
+        if not suggestions:
+            return "No claim in the tracker looks like this one."
+        return render_to_string(
+            "admin/claims/claim/possible_matches.html",
+            {"claim": claim, "suggestions": suggestions},
+        )
 
     object_history_list_template = "admin/claims/claim/object_history_list.html"
 

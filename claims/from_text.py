@@ -8,6 +8,7 @@ Every accepted claim must be found in the article's text (quote integrity): one
 that is not is sent back to the editor with the reason, and nothing is stored.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django import forms
@@ -15,7 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
-from . import extraction, integrity
+from . import extraction, integrity, matching
 from .dates import DatePrecision
 from .imports import unique_slug
 from .models import Claim, Outlet, Source, Speaker
@@ -171,6 +172,26 @@ def context_of(form, full_text):
     if span is None:
         return None
     return Context(*integrity.context_around(full_text, *span))
+
+
+def matches_of(form, limit=3):
+    """Claims already in the tracker that a candidate may repeat, back or contradict."""
+    text = form["text"].value() or ""
+    if not text.strip():
+        return []
+    speaker = speaker_named(" ".join((form["speaker"].value() or "").split()))
+    probe = matching.Probe(text=text, speaker_id=speaker and speaker.pk, stated_on=_date(form))
+    return matching.suggest(probe, limit=limit)
+
+
+def _date(form):
+    value = form["stated_on"].value()
+    if isinstance(value, datetime.date) or not value:
+        return value or None
+    try:
+        return form.fields["stated_on"].clean(value)
+    except ValidationError:
+        return None
 
 
 class NothingSaved(Exception):

@@ -7,7 +7,13 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from claims.models import Claim, Source, Speaker
-from tests.factories import OutletFactory, SpeakerAliasFactory, SpeakerFactory, UserFactory
+from tests.factories import (
+    ClaimFactory,
+    OutletFactory,
+    SpeakerAliasFactory,
+    SpeakerFactory,
+    UserFactory,
+)
 
 URL = reverse("admin:claims_source_from_text")
 
@@ -210,3 +216,17 @@ def test_only_those_who_may_add_sources_and_claims_reach_it(client, db):
 def test_the_sources_list_offers_it(editor_client):
     page = editor_client.get(reverse("admin:claims_source_changelist")).content.decode()
     assert f'href="{URL}"' in page
+
+
+def test_a_candidate_already_in_the_tracker_shows_its_possible_match(editor_client, directory):
+    lavrov, _ = directory
+    earlier = ClaimFactory(
+        speaker=lavrov, text="We will never abandon our partners in Kabul, whatever happens."
+    )
+    response = review(editor_client)
+    quote = response.context["formset"].forms[1]
+    assert quote.matches[0].claim == earlier
+    assert "same speaker" in quote.matches[0].reasons
+    page = response.content.decode()
+    assert "Already in the tracker? Possible matches" in page
+    assert reverse("admin:claims_claim_change", args=[earlier.pk]) in page

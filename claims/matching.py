@@ -1,0 +1,278 @@
+"""Claim matching: existing claims that are probably the same statement as a claim,
+that corroborate it, or that may contradict it, each with a score and its reasons.
+
+Suggestions are never links: an editor confirms each, with a note, in the admin.
+
+Two steps. `pool()` asks the database for a few hundred candidates by what can be
+found through an index: the same speaker, a shared subject or topic, similar
+words (pg_trgm's trigram index on PostgreSQL; on SQLite, meant for small data, the
+claim's rarest-looking words). `rank()` then scores each candidate in Python from
+what a researcher would weigh: shared words (word stems, so "recognise" meets
+"recognition", each weighted by how rare it is among the candidates), the same
+speaker, shared subjects and topics, and how close the dates are; a claim in the
+probe's own source counts less (an article saying a thing twice is one report).
+The score is a weighted mean, in [0, 1]. The weights, `WEIGHTS`, were chosen on
+half the seed corpus's links and are measured on the other half (bench/match.py).
+"""
+
+import datetime
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connections, router
+from django.db.models import Q
+
+from .models import Claim, Link
+
+WEIGHTS = {"words": 0.7, "speaker": 0.2, "subjects": 0.2, "topics": 0.1, "dates": 0.1}
+# A claim in the probe's own source counts this share of its score.
+SAME_SOURCE = 0.5
+# Dates this many days apart or more add nothing; closer, they add in proportion.
+DATE_WINDOW = 30
+# How many candidates each way of finding them may bring.
+POOL = 200
+
+# Words that say nothing of what a statement is about.
+STOPWORDS = set(
+    "a an the and or but if of to in on at by for with from as into about over after before "
+    "is are was were be been being has have had do does did will would shall should can "
+    "could may might must that this these those it its it's they them their there here "
+    "he she his her him we our us you your i me my who whom which what when where why how "
+    "also said says say stated told added noted not no nor than then so such very more most "
+    "all any some one two its s t".split()
+)
+# Words that turn a statement into its denial.
+NEGATIONS = set(
+    "not no never none nor deny denies denied refute refuted refutes reject rejects rejected "
+    "oppose opposes opposed unfounded false untrue dismissed dismisses cannot won't isn't "
+    "aren't wasn't doesn't didn't".split()
+)
+
+
+def content_words(text):
+    """{stem: word} for the content words of `text`: lower-cased, each stem its word's
+    first six letters (so "recognise" and "recognition" share one)."""
+    words = re.findall(r"[^\W_]+(?:'[^\W_]+)?", text.lower().replace("’", "'"))
+    found = {}
+    for word in words:
+        if word not in STOPWORDS and len(word) > 1:
+            found.setdefault(word[:6], word)
+    return found
+
+
+def stems(text):
+    return set(content_words(text))
+
+
+@dataclass
+class Probe:
+    """What is known of the claim to match: an existing claim, or a candidate."""
+
+    text: str
+    speaker_id: int | None = None
+    stated_on: datetime.date | None = None
+    subjects: dict = field(default_factory=dict)  # id -> name
+    topics: dict = field(default_factory=dict)  # id -> title
+    source_id: int | None = None
+    exclude: frozenset = frozenset()  # ids never to suggest (itself, its linked claims)
+
+    @classmethod
+    def of(cls, claim, exclude_linked=True):
+        excluded = {claim.pk}
+        if exclude_linked:
+            excluded |= set(Link.objects.partners_of([claim.pk]))
+        return cls(
+            text=claim.text,
+            speaker_id=claim.speaker_id,
+            stated_on=claim.stated_on,
+            subjects=dict(claim.subjects.values_list("pk", "name")),
+            topics=dict(claim.topics.values_list("pk", "title")),
+            source_id=claim.source_id,
+            exclude=frozenset(excluded),
+        )
+
+
+@dataclass
+class Suggestion:
+    claim: Claim
+    score: float
+    kind: str  # a Link.Kind value: what the editor would most likely link it as
+    reasons: list = field(default_factory=list)
+
+    @property
+    def kind_display(self):
+        if self.kind == Link.Kind.CONTRADICTS:
+            return "may contradict"
+        return Link.Kind(self.kind).label
+
+
+def suggest(probe, limit=5, using=None):
+    """The `limit` best suggestions for `probe`, best first."""
+    return rank(probe, pool(probe, using=using))[:limit]
+
+
+def pool(probe, using=None):
+    """Candidate claims for `probe`, each with its subject and topic ids: a few hundred
+    at most, found through indexes."""
+    using = using or router.db_for_read(Claim)
+    claims = Claim.objects.using(using).exclude(pk__in=probe.exclude)
+    ids = set()
+    if probe.speaker_id is not None:
+        ids |= _nearest(claims.filter(speaker_id=probe.speaker_id), probe.stated_on)
+    if probe.subjects:
+        ids |= _nearest(claims.filter(subjects__in=probe.subjects), probe.stated_on)
+    if probe.topics:
+        ids |= _nearest(claims.filter(topics__in=probe.topics), probe.stated_on)
+    ids |= _similar_words(claims, probe.text, connections[using].vendor)
+    found = list(
+        Claim.objects.using(using)
+        .filter(pk__in=ids)
+        .select_related("speaker", "source__outlet")
+        .only(*SHOWN)
+    )
+    # Their subjects and topics, as ids: what the score compares.
+    for claim in found:
+        claim.subject_ids, claim.topic_ids = set(), set()
+    by_id = {claim.pk: claim for claim in found}
+    for through, attribute, column in (
+        (Claim.subjects.through, "subject_ids", "subject_id"),
+        (Claim.topics.through, "topic_ids", "topic_id"),
+    ):
+        pairs = through.objects.using(using).filter(claim_id__in=by_id)
+        for claim_id, related_id in pairs.values_list("claim_id", column):
+            getattr(by_id[claim_id], attribute).add(related_id)
+    return found
+
+
+# What a suggestion shows of its claim.
+SHOWN = [
+    "text",
+    "kind",
+    "speaker_id",
+    "stated_on",
+    "stated_on_precision",
+    "source_id",
+    "speaker__name",
+    "speaker__slug",
+    "source__title",
+    "source__authors",
+    "source__outlet__name",
+]
+
+
+def _nearest(claims, stated_on):
+    """Ids of up to POOL claims of `claims` dated nearest to `stated_on`."""
+    if stated_on is None:
+        return set(claims.order_by("-stated_on", "-pk").values_list("pk", flat=True)[:POOL])
+    half = POOL // 2
+    before = claims.filter(stated_on__lte=stated_on).order_by("-stated_on", "-pk")
+    after = claims.filter(stated_on__gt=stated_on).order_by("stated_on", "pk")
+    return set(before.values_list("pk", flat=True)[:half]) | set(
+        after.values_list("pk", flat=True)[:half]
+    )
+
+
+def _similar_words(claims, text, vendor):
+    if vendor == "postgresql":
+        # The trigram index (claim_text_trgm_idx) finds texts sharing enough
+        # trigrams (pg_trgm.similarity_threshold, 0.3 unless set); the best first.
+        similar = claims.filter(text__trigram_similar=text)
+        similar = similar.annotate(similarity=TrigramSimilarity("text", text))
+        return set(similar.order_by("-similarity").values_list("pk", flat=True)[:POOL])
+    # SQLite, for small data: claims holding any of the text's three longest words.
+    words = sorted(set(re.findall(r"\w{5,}", text.lower())), key=len, reverse=True)[:3]
+    if not words:
+        return set()
+    condition = Q()
+    for word in words:
+        condition |= Q(search_document__contains=word)
+    return set(claims.filter(condition).order_by("-pk").values_list("pk", flat=True)[:POOL])
+
+
+def rank(probe, candidates):
+    """`candidates` scored against `probe`, best first."""
+    probe_words = content_words(probe.text)
+    probe_stems = set(probe_words)
+    probe_negated = _negated(probe.text)
+    candidates = [claim for claim in candidates if claim.pk not in probe.exclude]
+    their_stems = {claim.pk: stems(claim.text) for claim in candidates}
+    rarity = _rarity(list(their_stems.values()))
+    total_weight = sum(WEIGHTS.values())
+    suggestions = []
+    for claim in candidates:
+        reasons = []
+        words, shared = _shared_words(probe_stems, their_stems[claim.pk], rarity)
+        same_speaker = probe.speaker_id is not None and claim.speaker_id == probe.speaker_id
+        subjects = [probe.subjects[pk] for pk in claim.subject_ids if pk in probe.subjects]
+        topics = [probe.topics[pk] for pk in claim.topic_ids if pk in probe.topics]
+        days = (
+            abs((claim.stated_on - probe.stated_on).days)
+            if claim.stated_on and probe.stated_on
+            else None
+        )
+        near = max(0.0, 1 - days / DATE_WINDOW) if days is not None else 0.0
+        score = (
+            WEIGHTS["words"] * words
+            + WEIGHTS["speaker"] * same_speaker
+            + WEIGHTS["subjects"] * _overlap(probe.subjects, subjects)
+            + WEIGHTS["topics"] * _overlap(probe.topics, topics)
+            + WEIGHTS["dates"] * near
+        ) / total_weight
+        if probe.source_id is not None and claim.source_id == probe.source_id:
+            # The same article saying a thing twice is not a second report of it.
+            score *= SAME_SOURCE
+            reasons.append("in the same source")
+        if same_speaker:
+            reasons.append("same speaker")
+        if subjects:
+            reasons.append("same subject: " + ", ".join(sorted(subjects)))
+        if topics:
+            reasons.append("same question: " + ", ".join(sorted(topics)))
+        if days is not None and days < DATE_WINDOW:
+            apart = {0: "the same day", 1: "1 day apart"}.get(days, f"{days} days apart")
+            reasons.append(f"stated {apart}")
+        if shared:
+            named = ", ".join(probe_words[stem] for stem in shared)
+            reasons.append(f"similar words ({words:.0%}): {named}")
+        kind = Link.Kind.CORROBORATES
+        if same_speaker and words >= 0.5 and (days is None or days <= 7):
+            kind = Link.Kind.SAME_STATEMENT
+        elif not same_speaker and words >= 0.3 and _negated(claim.text) != probe_negated:
+            kind = Link.Kind.CONTRADICTS
+            reasons.append("one denies what the other says")
+        suggestions.append(Suggestion(claim, round(score, 3), kind, reasons))
+    suggestions.sort(key=lambda s: (-s.score, s.claim.pk))
+    return suggestions
+
+
+def _rarity(stem_sets):
+    """Each stem's weight: the rarer among the candidates, the more it says."""
+    counts = Counter(stem for found in stem_sets for stem in found)
+    total = len(stem_sets)
+    return {stem: math.log((total + 1) / (count + 1)) + 1 for stem, count in counts.items()}
+
+
+def _shared_words(probe_stems, stems_, rarity):
+    """The rarity-weighted share of the shorter text's stems that the other has too,
+    and the shared stems, rarest first (five at most, for the reason)."""
+    if not probe_stems or not stems_:
+        return 0.0, []
+    shared = probe_stems & stems_
+
+    def weight(found):
+        return sum(rarity.get(stem, 1.0) for stem in found)
+
+    share = weight(shared) / min(weight(probe_stems), weight(stems_))
+    rarest = sorted(shared, key=lambda stem: (-rarity.get(stem, 1.0), stem))[:5]
+    return share, rarest
+
+
+def _overlap(wanted, shared):
+    return len(shared) / len(wanted) if wanted else 0.0
+
+
+def _negated(text):
+    return any(word in NEGATIONS for word in re.findall(r"[\w']+", text.lower()))
