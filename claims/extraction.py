@@ -18,6 +18,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from claims import dates
 from claims.dates import DatePrecision
 
 # Verbs of saying, in the forms news copy uses them ("said", "has stated").
@@ -27,9 +28,16 @@ SPEECH_VERBS = (
     "reaffirmed warned argued claimed insisted denied confirmed indicated suggested "
     "declared explained asserted acknowledged admitted alleged praised expressed "
     "welcomed called urged replied responded remarked wrote posted reported revealed "
-    "assured promised pledged maintained observed commented described justified"
+    "assured promised pledged maintained observed commented described justified "
+    "describes accused accuses reiterated reiterates refuted refutes denies alleges "
+    "advocated advocates recalled recalls"
 ).split()
-_VERB = r"(?:(?:has|had|have|also|further|later|then|again)\s+)*(?:" + "|".join(SPEECH_VERBS) + r")"
+# "has also stated", "formally alleged": auxiliaries and an adverb may come first.
+_VERB = (
+    r"(?:(?:has|had|have|also|further|later|then|again|[a-z]+ly)\s+)*(?:"
+    + "|".join(SPEECH_VERBS)
+    + r")"
+)
 
 # Words that open a sentence in capitals without being a name.
 _NOT_NAMES = set(
@@ -43,7 +51,7 @@ _NOT_NAMES = set(
     "October November December".split()
 )
 PRONOUNS = {"he", "she", "they"}
-_NAME_WORD = r"[A-Z][\w’'\-.]*[\w]"
+_NAME_WORD = r"[A-Z](?:[\w’'\-.]*[\w])?"
 # "Sergey Lavrov", "Abu Bakr al Baghdadi", "Russia 24".
 _NAME = rf"{_NAME_WORD}(?:\s+(?:(?:al|bin|de|van|von|der|ul|el)\s+)?(?:{_NAME_WORD}|\d+\b)){{0,3}}"
 
@@ -51,6 +59,19 @@ _QUOTE = re.compile(r"“([^“”]+)”|\"([^\"]+)\"|«([^«»]+)»")
 # A quote this short inside a sentence is someone's phrase picked out ("a
 # “principal decision”"), part of a paraphrase, not a quotation of its own.
 MIN_QUOTE_WORDS = 5
+
+# A phrase quoted in lower case, shorter than this, is woven into the reporter's
+# sentence ("had been “taken at the highest level”"), not a quotation of its own.
+MIN_WOVEN_WORDS = 12
+
+
+def _is_quotation(match):
+    quoted = next(group for group in match.groups() if group)
+    count = len(words(quoted))
+    first = next((char for char in quoted if char.isalpha()), "")
+    woven = first.islower() or not first
+    return count >= (MIN_WOVEN_WORDS if woven else MIN_QUOTE_WORDS)
+
 
 WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
@@ -60,7 +81,7 @@ _WEEKDAY = r"(?:" + "|".join(WEEKDAYS) + r")"
 
 # Where a statement came through: told TASS, in an interview with Russia 24, on Telegram.
 _CHANNEL_PATTERNS = [
-    re.compile(rf"\bin an? (?:interview|conversation|talk) with (?:the )?(?P<name>{_NAME})"),
+    re.compile(rf"\b[Ii]n an? (?:interview|conversation|talk) with (?:the )?(?P<name>{_NAME})"),
     re.compile(
         rf"\b(?:told|telling|shared with|speaking to|speaking with|said to) (?:the )?"
         rf"(?:(?:state-run|state-owned|state|private|pro-\w+|independent|Russian|news) )*"
@@ -255,7 +276,7 @@ def find_channel(sentence, directory):
                 return found
             if _folded(name) in PLATFORMS:
                 return None, name
-            if pattern.pattern.startswith(r"\bin an? "):
+            if pattern.pattern.startswith(r"\b[Ii]n an? "):
                 return None, phrase
     return None
 
@@ -281,8 +302,11 @@ class Candidate:
 
 
 def sentences(text):
-    """(start, end) of each sentence: a full stop outside quote marks ends one."""
+    """(start, end) of each sentence: a full stop outside quote marks ends one, and so
+    does a paragraph's end: a line break, or in a text wrapped into lines with blank
+    lines between paragraphs, a blank line."""
     spans, start, depth = [], 0, 0
+    wrapped = bool(re.search(r"\n[ \t]*\n", text))
     length = len(text)
     index = 0
     while index < length:
@@ -291,7 +315,14 @@ def sentences(text):
             depth += 1
         elif char in "”»" and depth:
             depth -= 1
-        elif char == "\n":
+            end = index + 1
+            # “… neighbours.” Karen Decker …: a quotation that ends its sentence.
+            if depth == 0 and text[index - 1] in ".!?" and re.match(r"\s+[A-Z“]", text[end:]):
+                spans.append(_trimmed(text, start, end))
+                start = end
+        elif char == "\n" and (not wrapped or re.match(r"[ \t]*\n", text[index + 1 :])):
+            # A line break ends a paragraph, unless the text is wrapped into lines
+            # within paragraphs parted by blank lines: then only a blank line does.
             if text[start:index].strip():
                 spans.append(_trimmed(text, start, index))
             start, depth = index + 1, 0
@@ -313,7 +344,7 @@ def sentences(text):
 
 
 def _abbreviation(text, index):
-    before = re.search(r"(\b\w{1,3})$", text[:index])
+    before = re.search(r"((?:\b\w\.)*\b\w{1,3})$", text[:index])  # "Mr", "U.S"
     return bool(before) and before.group(1) in {"Mr", "Mrs", "Ms", "Dr", "St", "U.S", "U.N", "Gen"}
 
 
@@ -387,7 +418,11 @@ class Extractor:
                 role = ""
                 if "role" in match.groupdict() and match.group("role"):
                     role = match.group("role").strip(" ,")
-                    role = re.sub(r"^the\s+", "", role)
+                    if re.fullmatch(_NAME, role) and not self.directory.speaker(name):
+                        # "The head of the mission for Afghanistan, Karen Decker, said":
+                        # the name is between the commas, the role before them.
+                        name, role = role, sentence[: match.start("role")]
+                    role = re.sub(r"^(?:the|The)\s+", "", role.strip())
                 else:
                     before = sentence[: match.start("who")]
                     titled = re.search(_TITLE_WORDS + r"$", before + " ")
@@ -410,11 +445,12 @@ class Extractor:
         for start, end in sentences(text):
             sentence = text[start:end]
             said = self.attribution(sentence)
-            quotes = [
-                match
-                for match in _QUOTE.finditer(sentence)
-                if len(words(next(g for g in match.groups() if g))) >= MIN_QUOTE_WORDS
-            ]
+            quotes = []
+            for match in _QUOTE.finditer(sentence):
+                # “…,” he said, “and …”: the second part goes on the first quotation.
+                goes_on = quotes and match.start() - quotes[-1].end() < 80
+                if goes_on or _is_quotation(match):
+                    quotes.append(match)
             if said and not said[2]:
                 speaker = (said[0], said[1])
             elif said:  # a pronoun: the nearest earlier named speaker
@@ -479,9 +515,15 @@ class Extractor:
         if dated:
             candidate.stated_on, candidate.stated_on_precision, candidate.date_phrase = dated
         elif self.published_on is not None:
-            candidate.stated_on = self.published_on
-            candidate.stated_on_precision = self.precision
-            candidate.notes.append("No date in the sentence: the publication's date.")
+            # Said before it was published, but how long before the text does not say:
+            # the publication's month (or year, if that is all that is known).
+            precision = self.precision
+            if precision == DatePrecision.DAY:
+                precision = DatePrecision.MONTH
+            candidate.stated_on = dates.truncate(self.published_on, precision)
+            candidate.stated_on_precision = precision
+            period = DatePrecision(precision).label.lower()
+            candidate.notes.append(f"No date in the sentence: the publication's {period}.")
         return candidate
 
 

@@ -114,3 +114,49 @@ def test_an_unknown_speaker_is_proposed_as_new_and_a_scare_quote_is_no_quote(dir
         datetime.date(2024, 10, 1),
         MONTH,
     )
+
+
+def test_a_sentence_without_a_date_is_dated_to_the_month_of_publication(directory):
+    text = "Kabulov said talks with Kabul would go on."
+    (candidate,) = extract(text, directory, datetime.date(2024, 6, 14), DAY)
+    # Said before publication, but the text does not say the day.
+    assert (candidate.stated_on, candidate.stated_on_precision) == (
+        datetime.date(2024, 6, 1),
+        MONTH,
+    )
+    assert "No date in the sentence: the publication's month." in candidate.notes
+
+
+def test_a_phrase_quoted_in_lower_case_is_part_of_the_paraphrase(directory):
+    text = (
+        "Lavrov said a decision had been “taken at the highest level” to remove "
+        "the group from the list."
+    )
+    (candidate,) = extract(text, directory, datetime.date(2024, 10, 1), MONTH)
+    assert candidate.kind == "paraphrase"
+    assert candidate.text == text
+
+
+def test_a_name_between_commas_after_a_title_is_the_speaker(directory):
+    text = (
+        "The head of the U.S. mission for Afghanistan, Karen Decker, posted on X that it would not."
+    )
+    (candidate,) = extract(text, directory, datetime.date(2024, 10, 1), MONTH)
+    assert candidate.speaker_name == "Karen Decker"
+    assert candidate.speaker_role == "head of the U.S. mission for Afghanistan"
+    assert candidate.via_name == "X"
+
+
+def test_lines_wrapped_inside_paragraphs_do_not_end_sentences(directory):
+    wrapped = (
+        "“The decision needs to be followed up with legal procedures in order to\n"
+        "make it a reality,” Zamir Kabulov said during\nthe conference.\n\n"
+        "In an interview with Russia 24, Lavrov said the talks went well."
+    )
+    quote, paraphrase = extract(wrapped, directory, datetime.date(2024, 10, 1), MONTH)
+    assert quote.kind == "quote" and quote.speaker_id == 1
+    assert quote.text.endswith("in order to\nmake it a reality")
+    assert paraphrase.speaker_id == 2 and paraphrase.via_id == 11
+    # Without blank lines, each line is a paragraph of its own.
+    lines = "Decker spoke of the talks at length\nLavrov said the talks went well."
+    assert [c.speaker_id for c in extract(lines, directory, None)] == [2]
