@@ -382,12 +382,24 @@ class Extractor:
         self.directory = directory
         self.published_on = published_on
         self.precision = precision
+        self.proposed = []  # new speakers' names, as first proposed in this text
 
     def speaker_for(self, name):
-        """(id, name, new): a directory speaker, or the name proposed as a new one."""
+        """(id, name, new): a directory speaker, or the name proposed as a new one.
+
+        A new speaker named in full once and by surname after ("Abdul Rahman
+        Habibzada ... Habibzada said") is one new speaker, under the full name.
+        """
         found = self.directory.speaker(name)
         if found:
             return found[0], found[1], False
+        parts = _folded(name).split()
+        for known in self.proposed:
+            known_parts = _folded(known).split()
+            if len(parts) < len(known_parts) and known_parts[-len(parts) :] == parts:
+                return None, known, True
+        if name not in self.proposed:
+            self.proposed.append(name)
         return None, name, True
 
     def _is_name(self, name):
@@ -461,7 +473,7 @@ class Extractor:
             channel = find_channel(sentence, self.directory) if said or quotes else None
             dated = find_date(sentence, self.published_on, self.precision)
             common = {"channel": channel, "dated": dated}
-            for match in quotes:
+            for number, match in enumerate(quotes):
                 group = next(i for i, g in enumerate(match.groups(), 1) if g)
                 q_start, q_end = match.span(group)
                 while q_end > q_start and text[start + q_end - 1] in ",. ":
@@ -475,6 +487,12 @@ class Extractor:
                     )
                 )
                 quoted.append((start + q_start, start + q_end))
+                if number:
+                    found[-1].notes.append(
+                        "Goes on the quotation before it, split by its attribution. A claim "
+                        "is one stretch of the text: keep both parts, and link them as the "
+                        "same statement."
+                    )
             if said and speaker and not quotes:
                 found.append(
                     self._candidate("paraphrase", text, start, end, speaker, guessed, **common)
@@ -502,7 +520,11 @@ class Extractor:
             candidate.speaker_name, candidate.speaker_id = display, pk
             candidate.speaker_role = role
             candidate.speaker_guessed = guessed
-            if new:
+            if new and display != name:
+                candidate.notes.append(
+                    f"“{name}” is taken to be {display}, named before it: proposed as new."
+                )
+            elif new:
                 candidate.notes.append(f"“{name}” is not a known speaker: proposed as new.")
             if guessed:
                 candidate.notes.append(

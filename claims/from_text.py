@@ -54,7 +54,7 @@ class ArticleForm(forms.ModelForm):
             "title": forms.TextInput(attrs={"class": "vTextField"}),
             "url": forms.URLInput(attrs={"class": "vURLField"}),
         }
-        labels = {"published_on_precision": "Date known to the"}
+        labels = {"published_on_precision": "Publication date known to the"}
         help_texts = {"full_text": "Paste the article exactly as published, typos and all."}
 
     def __init__(self, *args, **kwargs):
@@ -73,7 +73,7 @@ class CandidateForm(forms.Form):
     text = forms.CharField(
         required=False,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Exactly as the article has it.",
     )
     speaker = forms.CharField(
@@ -87,7 +87,9 @@ class CandidateForm(forms.Form):
     )
     stated_on = forms.DateField(required=False, widget=ISO_DATE, label="Stated on")
     stated_on_precision = forms.ChoiceField(
-        choices=DatePrecision.choices, initial=DatePrecision.UNKNOWN, label="Date known to the"
+        choices=DatePrecision.choices,
+        initial=DatePrecision.UNKNOWN,
+        label="Stated date known to the",
     )
     # What the assist said about it, kept across the steps for the editor to read.
     notes = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -170,8 +172,19 @@ def context_of(form, full_text):
     text = form["text"].value() or ""
     span = integrity.locate(text, full_text) if text else None
     if span is None:
-        return None
+        # Edited into words the text does not have: show where the assist found it.
+        start, end = _number(form, "start"), _number(form, "end")
+        if start is None or end is None or not 0 <= start < end <= len(full_text):
+            return None
+        span = start, end
     return Context(*integrity.context_around(full_text, *span))
+
+
+def _number(form, name):
+    try:
+        return int(form[name].value())
+    except (TypeError, ValueError):
+        return None
 
 
 def matches_of(form, limit=3):
@@ -180,7 +193,12 @@ def matches_of(form, limit=3):
     if not text.strip():
         return []
     speaker = speaker_named(" ".join((form["speaker"].value() or "").split()))
-    probe = matching.Probe(text=text, speaker_id=speaker and speaker.pk, stated_on=_date(form))
+    probe = matching.Probe(
+        text=text,
+        speaker_id=speaker and speaker.pk,
+        speaker_name=speaker.name if speaker else "",
+        stated_on=_date(form),
+    )
     return matching.suggest(probe, limit=limit)
 
 

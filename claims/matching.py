@@ -25,6 +25,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connections, router
 from django.db.models import Q
 
+from .extraction import SPEECH_VERBS
 from .models import Claim, Link
 
 WEIGHTS = {"words": 0.7, "speaker": 0.2, "subjects": 0.2, "topics": 0.1, "dates": 0.1}
@@ -32,6 +33,8 @@ WEIGHTS = {"words": 0.7, "speaker": 0.2, "subjects": 0.2, "topics": 0.1, "dates"
 SAME_SOURCE = 0.5
 # Dates this many days apart or more add nothing; closer, they add in proportion.
 DATE_WINDOW = 30
+# A score under this is a long shot: the page says so.
+WEAK = 0.3
 # How many candidates each way of finding them may bring.
 POOL = 200
 
@@ -43,7 +46,7 @@ STOPWORDS = set(
     "he she his her him we our us you your i me my who whom which what when where why how "
     "also said says say stated told added noted not no nor than then so such very more most "
     "all any some one two its s t".split()
-)
+) | set(SPEECH_VERBS)
 # Words that turn a statement into its denial.
 NEGATIONS = set(
     "not no never none nor deny denies denied refute refuted refutes reject rejects rejected "
@@ -73,6 +76,7 @@ class Probe:
 
     text: str
     speaker_id: int | None = None
+    speaker_name: str = ""  # its words are not counted as shared words
     stated_on: datetime.date | None = None
     subjects: dict = field(default_factory=dict)  # id -> name
     topics: dict = field(default_factory=dict)  # id -> title
@@ -87,6 +91,7 @@ class Probe:
         return cls(
             text=claim.text,
             speaker_id=claim.speaker_id,
+            speaker_name=claim.speaker.name if claim.speaker_id else "",
             stated_on=claim.stated_on,
             subjects=dict(claim.subjects.values_list("pk", "name")),
             topics=dict(claim.topics.values_list("pk", "title")),
@@ -101,6 +106,11 @@ class Suggestion:
     score: float
     kind: str  # a Link.Kind value: what the editor would most likely link it as
     reasons: list = field(default_factory=list)
+
+    @property
+    def weak(self):
+        """Little in common: shown, but said to be a long shot."""
+        return self.score < WEAK
 
     @property
     def kind_display(self):
@@ -194,11 +204,17 @@ def _similar_words(claims, text, vendor):
 
 def rank(probe, candidates):
     """`candidates` scored against `probe`, best first."""
+    # Names say who, not what: the speaker's own name counts once, as the speaker.
     probe_words = content_words(probe.text)
+    for stem in stems(probe.speaker_name):
+        probe_words.pop(stem, None)
     probe_stems = set(probe_words)
     probe_negated = _negated(probe.text)
     candidates = [claim for claim in candidates if claim.pk not in probe.exclude]
-    their_stems = {claim.pk: stems(claim.text) for claim in candidates}
+    their_stems = {
+        claim.pk: stems(claim.text) - stems(claim.speaker.name if claim.speaker_id else "")
+        for claim in candidates
+    }
     rarity = _rarity(list(their_stems.values()))
     total_weight = sum(WEIGHTS.values())
     suggestions = []
@@ -275,4 +291,5 @@ def _overlap(wanted, shared):
 
 
 def _negated(text):
-    return any(word in NEGATIONS for word in re.findall(r"[\w']+", text.lower()))
+    text = re.sub(r"\bnot (?:only|just|merely)\b", " ", text.lower())  # "not only ... but"
+    return any(word in NEGATIONS for word in re.findall(r"[\w']+", text))

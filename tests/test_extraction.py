@@ -160,3 +160,20 @@ def test_lines_wrapped_inside_paragraphs_do_not_end_sentences(directory):
     # Without blank lines, each line is a paragraph of its own.
     lines = "Decker spoke of the talks at length\nLavrov said the talks went well."
     assert [c.speaker_id for c in extract(lines, directory, None)] == [2]
+
+
+def test_a_new_speaker_named_again_by_surname_is_one_new_speaker(directory):
+    text = (
+        "Abdul Rahman Habibzada said the talks in Moscow had gone well for Kabul. "
+        "Habibzada said the next round would be held in Kazan."
+    )
+    first, second = extract(text, directory, datetime.date(2024, 10, 1), MONTH)
+    assert first.speaker_name == second.speaker_name == "Abdul Rahman Habibzada"
+    assert "“Habibzada” is taken to be Abdul Rahman Habibzada" in second.notes[0]
+
+
+def test_the_second_part_of_a_split_quote_says_how_to_keep_it(directory):
+    text = "“The decision has been made,” Sergey Lavrov said, “and the legal work is under way.”"
+    first, second = extract(text, directory, datetime.date(2024, 10, 1), MONTH)
+    assert not any("split by its attribution" in note for note in first.notes)
+    assert any("link them as the same statement" in note for note in second.notes)

@@ -139,3 +139,12 @@ def test_a_claim_with_nothing_like_it_says_so(editor_client):
     Claim.objects.exclude(pk=claim.pk).delete()
     page = editor_client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
     assert "No claim in the tracker looks like this one." in page.content.decode()
+
+
+def test_not_only_is_no_denial():
+    claim = ClaimFactory(text="Moscow will expand trade with Kabul and build a new railway.")
+    other = ClaimFactory(
+        text="Moscow will not only expand trade with Kabul but also build a new railway."
+    )
+    suggestions = matching.suggest(matching.Probe.of(claim))
+    assert kinds_and_reasons(suggestions)[other.pk][0] == Link.Kind.CORROBORATES

@@ -26,7 +26,7 @@ def paste_the_article(page, live_server):
     page.get_by_label("Title").fill("Moscow keeps its embassy open")
     page.get_by_label("URL").fill("example.org/embassy")
     page.get_by_label("Published on").fill("2024-10-04")
-    page.get_by_label("Date known to the").select_option("day")
+    page.get_by_label("Publication date known to the").select_option("day")
     page.get_by_label("Full text").fill(ARTICLE)
     page.get_by_role("button", name="Find the claims").click()
     expect(page.get_by_role("heading", name="3 candidate claims")).to_be_visible()
