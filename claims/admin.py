@@ -437,12 +437,13 @@ class ClaimAdmin(NoLostEdits, SimpleHistoryAdmin):
 
     @admin.display(description="suggestions")
     def possible_matches(self, claim):
-        suggestions = matching.suggest(matching.Probe.of(claim))
-        if not suggestions:
+        probe = matching.Probe.of(claim)
+        suggestions = matching.suggest(probe)
+        if not suggestions and not probe.words_cut_short:
             return "No claim in the tracker looks like this one."
         return render_to_string(
             "admin/claims/claim/possible_matches.html",
-            {"claim": claim, "suggestions": suggestions},
+            {"claim": claim, "suggestions": suggestions, "probe": probe},
         )
 
     object_history_list_template = "admin/claims/claim/object_history_list.html"

@@ -16,17 +16,21 @@ half the seed corpus's links and are measured on the other half (bench/match.py)
 """
 
 import datetime
+import logging
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connections, router
+from django.db import OperationalError, connections, router, transaction
 from django.db.models import Q
 
 from .extraction import SPEECH_VERBS
 from .models import Claim, Link
+
+logger = logging.getLogger(__name__)
 
 WEIGHTS = {"words": 0.7, "speaker": 0.2, "subjects": 0.2, "topics": 0.1, "dates": 0.1}
 # A claim in the probe's own source counts this share of its score.
@@ -82,6 +86,7 @@ class Probe:
     topics: dict = field(default_factory=dict)  # id -> title
     source_id: int | None = None
     exclude: frozenset = frozenset()  # ids never to suggest (itself, its linked claims)
+    words_cut_short: bool = False  # set when the similar-words search ran out of time
 
     @classmethod
     def of(cls, claim, exclude_linked=True):
@@ -136,7 +141,13 @@ def pool(probe, using=None):
         ids |= _nearest(claims.filter(subjects__in=probe.subjects), probe.stated_on)
     if probe.topics:
         ids |= _nearest(claims.filter(topics__in=probe.topics), probe.stated_on)
-    ids |= _similar_words(claims, probe.text, connections[using].vendor)
+    try:
+        ids |= _similar_words(claims, probe.text, connections[using])
+    except OperationalError:
+        # Over its time budget (a text whose words nearly every claim shares): the
+        # other ways of finding candidates still stand, and the page says so.
+        logger.warning("Similar-words search over its budget for %r", probe.text[:80])
+        probe.words_cut_short = True
     found = list(
         Claim.objects.using(using)
         .filter(pk__in=ids)
@@ -185,13 +196,27 @@ def _nearest(claims, stated_on):
     )
 
 
-def _similar_words(claims, text, vendor):
-    if vendor == "postgresql":
+def _similar_words(claims, text, connection):
+    if connection.vendor == "postgresql":
         # The trigram index (claim_text_trgm_idx) finds texts sharing enough
         # trigrams (pg_trgm.similarity_threshold, 0.3 unless set); the best first.
         similar = claims.filter(text__trigram_similar=text)
         similar = similar.annotate(similarity=TrigramSimilarity("text", text))
-        return set(similar.order_by("-similarity").values_list("pk", flat=True)[:POOL])
+        ids = similar.order_by("-similarity").values_list("pk", flat=True)[:POOL]
+        # Within a time budget, in a savepoint so that a cancelled query leaves the
+        # surrounding transaction usable; the budget is this savepoint's alone.
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT current_setting('statement_timeout'), "
+                    "set_config('statement_timeout', %s, true)",
+                    [str(settings.MATCHING_WORDS_BUDGET_MS)],
+                )
+                (before, _) = cursor.fetchone()
+            found = set(ids)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+        return found
     # SQLite, for small data: claims holding any of the text's three longest words.
     words = sorted(set(re.findall(r"\w{5,}", text.lower())), key=len, reverse=True)[:3]
     if not words:
