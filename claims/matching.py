@@ -5,8 +5,9 @@ Suggestions are never links: an editor confirms each, with a note, in the admin.
 
 Two steps. `pool()` asks the database for a few hundred candidates by what can be
 found through an index: the same speaker, a shared subject or topic, similar
-words (pg_trgm's trigram index on PostgreSQL; on SQLite, meant for small data, the
-claim's rarest-looking words). `rank()` then scores each candidate in Python from
+words (on PostgreSQL, the claim's rarest words through the search document's GIN
+index, how rare told by the planner's statistics; on SQLite, meant for small data,
+its longest words). `rank()` then scores each candidate in Python from
 what a researcher would weigh: shared words (word stems, so "recognise" meets
 "recognition", each weighted by how rare it is among the candidates), the same
 speaker, shared subjects and topics, and how close the dates are; a claim in the
@@ -16,6 +17,7 @@ half the seed corpus's links and are measured on the other half (bench/match.py)
 """
 
 import datetime
+import itertools
 import logging
 import math
 import re
@@ -23,12 +25,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.postgres.search import TrigramSimilarity
+from django.contrib.postgres.search import SearchQueryField
 from django.db import OperationalError, connections, router, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, F, FloatField, Func, Q, Value
+from django.db.models.functions import Cast
 
 from .extraction import SPEECH_VERBS
 from .models import Claim, Link
+from .search import CONFIG
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,11 @@ DATE_WINDOW = 30
 WEAK = 0.3
 # How many candidates each way of finding them may bring.
 POOL = 200
+# The similar-words search on PostgreSQL: the rarest words of the text it looks for,
+# how many claims its terms may be expected to match together, and how many terms.
+RARE_WORDS = 8
+MATCHED_ROWS = 5000
+MAX_TERMS = 16
 
 # Words that say nothing of what a statement is about.
 STOPWORDS = set(
@@ -198,11 +207,18 @@ def _nearest(claims, stated_on):
 
 def _similar_words(claims, text, connection):
     if connection.vendor == "postgresql":
-        # The trigram index (claim_text_trgm_idx) finds texts sharing enough
-        # trigrams (pg_trgm.similarity_threshold, 0.3 unless set); the best first.
-        similar = claims.filter(text__trigram_similar=text)
-        similar = similar.annotate(similarity=TrigramSimilarity("text", text))
-        ids = similar.order_by("-similarity").values_list("pk", flat=True)[:POOL]
+        groups, lexemes = _rare_terms(text, connection)
+        if not groups:
+            return set()
+        # The claims holding the rarest of the text's words (or, where every word is
+        # common, pairs or triples of them together), through the search document's
+        # GIN index; the ones sharing most of those words first. Only the matched
+        # rows are ranked, and the terms are chosen so that they are few.
+        wanted = _tsquery(" | ".join("(" + " & ".join(map(_lexeme, g)) + ")" for g in groups))
+        every_word = _tsquery(" | ".join(map(_lexeme, lexemes)))
+        similar = claims.filter(_Matches(F("search_document"), wanted))
+        similar = similar.annotate(similarity=_Rank(F("search_document"), every_word))
+        ids = similar.order_by("-similarity", "-pk").values_list("pk", flat=True)[:POOL]
         # Within a time budget, in a savepoint so that a cancelled query leaves the
         # surrounding transaction usable; the budget is this savepoint's alone.
         with transaction.atomic(using=connection.alias):
@@ -225,6 +241,76 @@ def _similar_words(claims, text, connection):
     for word in words:
         condition |= Q(search_document__contains=word)
     return set(claims.filter(condition).order_by("-pk").values_list("pk", flat=True)[:POOL])
+
+
+def _rare_terms(text, connection):
+    """The tsquery terms that find claims sharing `text`'s rarest words: single words
+    while they are rare enough, then pairs and triples of the commoner ones, so that
+    together they are expected to match about MATCHED_ROWS claims at most.
+
+    How common each word is comes from the planner's statistics of the search
+    document (pg_stats.most_common_elems, kept by ANALYZE and autovacuum): a word
+    not among them is rarer than the rarest that is. They only choose the terms;
+    nothing shown is counted from them.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(to_tsvector(%s, %s)), s.most_common_elems::text::text[], "
+            "s.most_common_elem_freqs, c.reltuples "
+            "FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema() "
+            "AND s.tablename = c.relname AND s.attname = 'search_document' "
+            "WHERE c.oid = %s::regclass",
+            [CONFIG, text, Claim._meta.db_table],
+        )
+        lexemes, common, frequencies, rows = cursor.fetchone()
+    lexemes = [word for word in lexemes or [] if word not in STOPWORDS]
+    if not lexemes:
+        return [], []
+    rows = max(rows or 0, 1)
+    # The frequencies end with three more (the least, the most, and of nulls).
+    known = dict(zip(common or [], frequencies or [], strict=False))
+    unlisted = min(known.values()) / 2 if known else 0.0
+    share = {word: known.get(word, unlisted) for word in lexemes}
+    # The rarest first; among equals (no statistics yet), the longest.
+    lexemes = sorted(lexemes, key=lambda word: (share[word], -len(word), word))[:RARE_WORDS]
+    chosen, expected = [], 0.0
+    for size in (1, 2, 3):
+        groups = itertools.combinations(lexemes, size)
+        for group in sorted(groups, key=lambda group: math.prod(share[w] for w in group)):
+            if any(set(earlier) <= set(group) for earlier in chosen):
+                continue  # a pair holding a word already sought alone adds nothing
+            fraction = math.prod(share[word] for word in group)
+            if len(chosen) == MAX_TERMS or min(expected + fraction, 1) * rows > MATCHED_ROWS:
+                break  # the rest of this size are commoner still
+            chosen.append(group)
+            expected += fraction
+    if not chosen:
+        # Even three of its words together are common: the rarest three, within
+        # the time budget.
+        chosen = [tuple(lexemes[:3])]
+    return chosen, lexemes
+
+
+def _lexeme(word):
+    """`word` as a quoted lexeme of tsquery's input syntax."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _tsquery(value):
+    """A tsquery written in its own syntax, taken as it is: its lexemes are already
+    the search document's (to_tsquery would normalise them a second time)."""
+    return Cast(Value(value), output_field=SearchQueryField())
+
+
+class _Matches(Func):
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _Rank(Func):
+    function = "ts_rank"
+    output_field = FloatField()
 
 
 def rank(probe, candidates):

@@ -153,7 +153,7 @@ LOGIN_URL = "admin:login"
 IMPORT_DIR = os.environ.get("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
 IMPORT_KEEP_HOURS = 24
 
-# Claim matching's search for similar words (pg_trgm) may take this long, in ms,
+# Claim matching's search for similar words (PostgreSQL) may take this long, in ms,
 # before the suggestions make do with the same speaker, subjects and questions.
 MATCHING_WORDS_BUDGET_MS = int(os.environ.get("MATCHING_WORDS_BUDGET_MS", "300"))
 
