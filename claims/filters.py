@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db import connections
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
-from . import counts, search
+from . import budget, counts, search
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
 from .querysets import HAS_CHOICES, SORTS
 
@@ -408,6 +409,7 @@ class Unsized:
     claims: object
     over: int
     estimate: object = None
+    over_budget: bool = False  # counting it ran out of time once: not again
 
 
 def list_size(claims, exact_up_to):
@@ -422,7 +424,14 @@ def list_size(claims, exact_up_to):
         return claims.count()
     over = _size(claims)
     if over <= exact_up_to:
-        counted = claims.values("pk")[: exact_up_to + 1].count()
+        try:
+            with budget.within(claims.db, settings.COUNT_BUDGET_MS):
+                counted = claims.values("pk")[: exact_up_to + 1].count()
+        except budget.OverBudget:
+            # Not countable in time (a phrase: every claim holding its words is read
+            # to check their order), whatever the planner thought.
+            over = max(over, round(_sampled(claims, PILOT).count() / PILOT))
+            return Unsized(claims, over, over_budget=True)
         if counted <= exact_up_to:
             return counted
         # The planner underestimated (words it takes for independent occur together):
@@ -448,7 +457,7 @@ def sized(total, exact_up_to, sample):
     if found is None:
         rate = min(1.0, sample / total.over)
         found = estimate(_sampled(total.claims, rate).count(), rate)
-    if found.rows + found.margin > exact_up_to:
+    if found.rows + found.margin > exact_up_to or total.over_budget:
         return found
     return total.claims.count()
 
@@ -526,10 +535,17 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
     if exact_up_to is not None and over is None:
         over = _size(claims)
     if exact_up_to is None or over <= exact_up_to:
-        facets, read = _counted_together(claims, names, limit)
-        if unsized and read is not None:
-            unsized.estimate = read  # every claim of the list was read: exact
-        return facets
+        try:
+            with budget.within(claims.db, settings.COUNT_BUDGET_MS):
+                facets, read = _counted_together(claims, names, limit)
+        except budget.OverBudget:
+            # Not countable in time: estimated from the sample instead, as a longer
+            # list would be. Its rate must not read the whole list again.
+            over = max(over, 2 * sample)
+        else:
+            if unsized and read is not None:
+                unsized.estimate = read  # every claim of the list was read: exact
+            return facets
     rate = min(1.0, sample / over)
     sampled, read = _counted_together(_sampled(claims, rate), names, limit)
     if unsized and read is not None:

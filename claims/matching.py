@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQueryField
-from django.db import OperationalError, connections, router, transaction
+from django.db import connections, router
 from django.db.models import BooleanField, F, FloatField, Func, Q, Value
 from django.db.models.functions import Cast
 
+from . import budget
 from .extraction import SPEECH_VERBS
 from .models import Claim, Link
 from .search import CONFIG
@@ -152,7 +153,7 @@ def pool(probe, using=None):
         ids |= _nearest(claims.filter(topics__in=probe.topics), probe.stated_on)
     try:
         ids |= _similar_words(claims, probe.text, connections[using])
-    except OperationalError:
+    except budget.OverBudget:
         # Over its time budget (a text whose words nearly every claim shares): the
         # other ways of finding candidates still stand, and the page says so.
         logger.warning("Similar-words search over its budget for %r", probe.text[:80])
@@ -219,19 +220,10 @@ def _similar_words(claims, text, connection):
         similar = claims.filter(_Matches(F("search_document"), wanted))
         similar = similar.annotate(similarity=_Rank(F("search_document"), every_word))
         ids = similar.order_by("-similarity", "-pk").values_list("pk", flat=True)[:POOL]
-        # Within a time budget, in a savepoint so that a cancelled query leaves the
-        # surrounding transaction usable; the budget is this savepoint's alone.
-        with transaction.atomic(using=connection.alias):
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT current_setting('statement_timeout'), "
-                    "set_config('statement_timeout', %s, true)",
-                    [str(settings.MATCHING_WORDS_BUDGET_MS)],
-                )
-                (before, _) = cursor.fetchone()
+        # Within a time budget (claims.budget): a text whose words are all common
+        # may still match more than can be ranked in time.
+        with budget.within(connection.alias, settings.MATCHING_WORDS_BUDGET_MS):
             found = set(ids)
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
         return found
     # SQLite, for small data: claims holding any of the text's three longest words.
     words = sorted(set(re.findall(r"\w{5,}", text.lower())), key=len, reverse=True)[:3]

@@ -157,6 +157,11 @@ IMPORT_KEEP_HOURS = 24
 # before the suggestions make do with the same speaker, subjects and questions.
 MATCHING_WORDS_BUDGET_MS = int(os.environ.get("MATCHING_WORDS_BUDGET_MS", "300"))
 
+# A claim list's exact total, and its exact facet counts, may each take this long, in
+# ms, on PostgreSQL (claims.budget); past it the page shows estimates from a random
+# sample, with their margins, as it does for lists too long to count. 0: no limit.
+COUNT_BUDGET_MS = int(os.environ.get("COUNT_BUDGET_MS", "60"))
+
 # Password guessing (django-axes): after AXES_FAILURE_LIMIT failed logins for one
 # account, or from one address, further attempts for it are refused for
 # AXES_COOLOFF_TIME, whatever the password. A success clears the account's failures.

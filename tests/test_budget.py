@@ -1,0 +1,78 @@
+"""Queries with a time budget: past it, the page does with an estimate, never an error."""
+
+import pytest
+from django.db import connection
+from django.db.models import BooleanField, F, Func
+from django.http import QueryDict
+
+from claims import budget
+from claims.filters import ClaimFilter, Estimate, Unsized, facet_counts, list_size, sized
+from claims.management.commands.generate_claims import generate
+from claims.models import Claim
+from tests.test_facets import DATED, exact
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the budget is PostgreSQL's statement_timeout"
+    ),
+]
+
+
+def timeout():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return cursor.fetchone()[0]
+
+
+def test_a_query_past_its_budget_is_cancelled_and_the_rest_runs_without_it():
+    with pytest.raises(budget.OverBudget):
+        with budget.within(connection.alias, 20):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(1)")
+    assert timeout() == "0"
+    with budget.within(connection.alias, 1000):
+        assert timeout() == "1s"
+        assert Claim.objects.count() == 0  # the transaction is still usable
+    assert timeout() == "0"
+
+
+@pytest.fixture
+def slow_claims():
+    """400 claims behind a condition that takes a millisecond a claim, as a phrase's
+    check of every claim holding its words does."""
+    generate(claims=400, links=0, seed=2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION slowly_true(bigint) RETURNS boolean AS "
+            "$$ SELECT pg_sleep(0.001); SELECT true $$ LANGUAGE sql"
+        )
+    checked = Func(F("pk"), function="slowly_true", output_field=BooleanField())
+    return Claim.objects.alias(checked=checked).filter(checked=True)
+
+
+def test_a_total_not_countable_within_the_budget_is_an_estimate_with_its_margin(
+    slow_claims, settings
+):
+    settings.COUNT_BUDGET_MS = 50
+    total = list_size(slow_claims, exact_up_to=20_000)
+    assert isinstance(total, Unsized) and total.over_budget
+    shown = sized(total, exact_up_to=20_000, sample=200)
+    assert isinstance(shown, Estimate)
+    assert abs(shown.rows - 400) <= 3 * shown.margin
+    assert timeout() == "0"
+
+
+def test_facets_not_countable_within_the_budget_are_estimated_from_a_sample(slow_claims, settings):
+    settings.COUNT_BUDGET_MS = 50
+    filters = ClaimFilter(QueryDict(DATED), queryset=slow_claims)
+    assert filters.is_valid()
+    facets, estimated = facet_counts(filters, exact_up_to=20_000, sample=200, total=400)
+    assert set(estimated) == {"kind", "topic", "subject", "speaker", "outlet", "via"}
+    for name in estimated:
+        assert facets[name]
+        for value, _, count in facets[name]:
+            assert isinstance(count, Estimate)
+            true = exact(DATED, name, value)
+            assert abs(count.rows - true) <= 3 * count.margin + 1, (name, value)
+    assert timeout() == "0"
