@@ -455,11 +455,16 @@ def sized(total, exact_up_to, sample):
     if isinstance(found, int):
         return found
     if found is None:
-        rate = min(1.0, sample / total.over)
+        # A list that could not be counted in time is never read whole again.
+        rate = min(0.5 if total.over_budget else 1.0, sample / total.over)
         found = estimate(_sampled(total.claims, rate).count(), rate)
     if found.rows + found.margin > exact_up_to or total.over_budget:
         return found
-    return total.claims.count()
+    try:
+        with budget.within(total.claims.db, settings.COUNT_BUDGET_MS):
+            return total.claims.count()
+    except budget.OverBudget:
+        return found
 
 
 def estimate(hits, rate):
@@ -534,7 +539,11 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
         over = unsized.over
     if exact_up_to is not None and over is None:
         over = _size(claims)
-    if exact_up_to is None or over <= exact_up_to:
+    # A list whose total could not be counted in time is not read whole for its facets.
+    late = unsized is not None and unsized.over_budget
+    if late:
+        over = max(over, 2 * sample)
+    if not late and (exact_up_to is None or over <= exact_up_to):
         try:
             with budget.within(claims.db, settings.COUNT_BUDGET_MS):
                 facets, read = _counted_together(claims, names, limit)

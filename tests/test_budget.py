@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.db.models import BooleanField, F, Func
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from claims import budget
 from claims.filters import ClaimFilter, Estimate, Unsized, facet_counts, list_size, sized
@@ -76,3 +77,29 @@ def test_facets_not_countable_within_the_budget_are_estimated_from_a_sample(slow
             true = exact(DATED, name, value)
             assert abs(count.rows - true) <= 3 * count.margin + 1, (name, value)
     assert timeout() == "0"
+
+
+def test_a_total_not_countable_in_time_is_not_read_whole_again_for_its_facets(
+    slow_claims, settings
+):
+    settings.COUNT_BUDGET_MS = 50
+    total = list_size(slow_claims, exact_up_to=20_000)
+    filters = ClaimFilter(QueryDict(DATED), queryset=slow_claims)
+    assert filters.is_valid()
+    with CaptureQueriesContext(connection) as run:
+        facet_counts(filters, exact_up_to=20_000, sample=100, total=total)
+    # No second try at the exact read that ran out of time: straight to the sample.
+    assert not any("statement_timeout" in query["sql"] for query in run.captured_queries)
+    assert isinstance(total.estimate, Estimate)
+    assert abs(total.estimate.rows - 400) <= 3 * total.estimate.margin
+
+
+def test_hostile_words_in_a_claim_make_a_valid_search_for_similar_words():
+    from claims import matching
+    from tests.factories import ClaimFactory
+
+    text = "O'Brien \\ a:b & (c|!d) <-> 'quoted' \"x\" ::tsquery"
+    other = ClaimFactory(text=f"{text} again")
+    claim = ClaimFactory(text=text)
+    suggestions = matching.suggest(matching.Probe.of(claim))
+    assert other in [suggestion.claim for suggestion in suggestions]
