@@ -49,7 +49,7 @@ POOL = 200
 # The similar-words search on PostgreSQL: the rarest words of the text it looks for,
 # how many claims its terms may be expected to match together, and how many terms.
 RARE_WORDS = 8
-MATCHED_ROWS = 5000
+MATCHED_ROWS = 2000
 MAX_TERMS = 16
 
 # Words that say nothing of what a statement is about.
