@@ -363,6 +363,8 @@ class Estimate:
         return max(1, math.ceil(100 * self.margin / self.rows)) if self.rows else 100
 
     def __str__(self):
+        if not self.rows:  # none in the sample: only a bound can be told
+            return f"at most {self.margin:,}"
         return f"about {self.rows:,} ± {self.percent}%"
 
 
@@ -467,15 +469,26 @@ def sized(total, exact_up_to, sample):
         return found
 
 
+FEW_HITS = 30  # under this many hits in a sample, its margin is not the normal one
+
+
 def estimate(hits, rate):
     """The count of a value `hits` times in a sample taken at `rate`, with its margin.
 
     Each claim is in the sample with probability `rate`, so hits / rate is unbiased;
     its standard error is sqrt(hits * (1 - rate)) / rate, and the margin is 1.96
     of them (a 95% interval, by the normal approximation to the binomial).
+
+    Under FEW_HITS that approximation fails (no hits would read "0 ± 0"), and the
+    margin is the distance to the upper 95% limit of a Poisson count of `hits`,
+    (sqrt(hits + 1) + 0.98)^2 by the square-root transformation: 3.9 for no hits,
+    where the exact limit is 3.7, and at least as wide for every count under 30.
     """
     rows = hits / rate
     margin = 1.96 * math.sqrt(hits * (1 - rate)) / rate
+    if hits < FEW_HITS:
+        upper = (math.sqrt(hits + 1) + 0.98) ** 2
+        margin = max(margin, (upper - hits) * math.sqrt(1 - rate) / rate)
     return Estimate(rows=_significant(rows), margin=math.ceil(margin))
 
 
@@ -541,20 +554,20 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
         over = _size(claims)
     # A list whose total could not be counted in time is not read whole for its facets.
     late = unsized is not None and unsized.over_budget
-    if late:
-        over = max(over, 2 * sample)
     if not late and (exact_up_to is None or over <= exact_up_to):
         try:
             with budget.within(claims.db, settings.COUNT_BUDGET_MS):
                 facets, read = _counted_together(claims, names, limit)
         except budget.OverBudget:
             # Not countable in time: estimated from the sample instead, as a longer
-            # list would be. Its rate must not read the whole list again.
-            over = max(over, 2 * sample)
+            # list would be.
+            late = True
         else:
             if unsized and read is not None:
                 unsized.estimate = read  # every claim of the list was read: exact
             return facets
+    if late:
+        over = max(over, 2 * sample)  # the sample must not read the whole list again
     rate = min(1.0, sample / over)
     sampled, read = _counted_together(_sampled(claims, rate), names, limit)
     if unsized and read is not None:

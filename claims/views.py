@@ -1,9 +1,10 @@
 import datetime
+from dataclasses import replace
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Case, Count, F, Prefetch, Q, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -91,6 +92,36 @@ def paginate_rows(request, ordered, rows, count=None):
     return page, [objects[pk] for pk in ids], None
 
 
+def _page_of_estimate(request, ordered, estimate):
+    """The requested page of a list whose length is only estimated, and its length.
+
+    The estimate may fall short of the list's end or reach past it, so the page is
+    read with one row more than it shows: a page that comes back short is the
+    list's last, and its length, offset plus rows, is exact (an int); a full one
+    shows the list holds at least that many, whatever the sample said.
+    Returns (page, claims, error, exact): exact is the list's length if the page
+    showed it, else None.
+    """
+    number = request.GET.get("page", "1")
+    try:
+        number = int(number)
+    except ValueError:
+        number = 0
+    if number < 1:
+        return None, None, f"“{request.GET['page']}” is not a page number.", None
+    offset = (number - 1) * PAGE_SIZE
+    ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
+    if not ids and number > 1:
+        return None, None, f"There is no page {number}; the results end before it.", None
+    exact = offset + len(ids) if len(ids) <= PAGE_SIZE else None
+    paginator = Paginator(ordered, PAGE_SIZE)
+    paginator.count = exact if exact is not None else max(estimate, offset + len(ids))
+    ids = ids[:PAGE_SIZE]
+    objects = Claim.objects.for_list().in_bulk(ids)
+    claims = [objects[pk] for pk in ids]
+    return Page(claims, number, paginator), claims, None, exact
+
+
 @reader
 def home(request):
     # The claims whose statement the most reports contradict (stored evidence values).
@@ -151,10 +182,24 @@ def claim_list(request):
     ) and rows > RANK_UP_TO
     if unranked:
         ordered = ordered.order_by(*SORTS["newest"][1])
-    page, claims, page_error = paginate_rows(request, ordered, Claim.objects.for_list(), rows)
-    if not page_error and not claims and page.number > 1:
-        # An estimated total can promise a page past the last.
-        page_error = f"There is no page {page.number}; the results end before it."
+    if estimated_total:
+        page, claims, page_error, exact = _page_of_estimate(request, ordered, rows)
+        if exact is None and page and page.paginator.count > rows:
+            # The page read shows more claims than the sample promised.
+            estimated_total = replace(estimated_total, rows=page.paginator.count)
+        if exact is not None:
+            # The list ended on the page: its length is known, and short.
+            estimated_total = None
+            if unranked and exact <= RANK_UP_TO:
+                unranked = False
+                ordered = filters.qs
+                page, claims, page_error, _ = _page_of_estimate(request, ordered, exact)
+            if estimated and exact <= FACET_EXACT_UP_TO:
+                facets, estimated = facet_counts(
+                    filters, exact_up_to=FACET_EXACT_UP_TO, sample=FACET_SAMPLE, total=exact
+                )
+    else:
+        page, claims, page_error = paginate_rows(request, ordered, Claim.objects.for_list(), rows)
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)

@@ -1,15 +1,19 @@
 """Queries with a time budget: past it, the page does with an estimate, never an error."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 from django.db.models import BooleanField, F, Func
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from claims import budget
 from claims.filters import ClaimFilter, Estimate, Unsized, facet_counts, list_size, sized
 from claims.management.commands.generate_claims import generate
 from claims.models import Claim
+from claims.querysets import NEWEST
 from tests.test_facets import DATED, exact
 
 pytestmark = [
@@ -103,3 +107,62 @@ def test_hostile_words_in_a_claim_make_a_valid_search_for_similar_words():
     claim = ClaimFactory(text=text)
     suggestions = matching.suggest(matching.Probe.of(claim))
     assert other in [suggestion.claim for suggestion in suggestions]
+
+
+@pytest.fixture
+def spent(monkeypatch):
+    """Every budget runs out at once: the count a slow server cancels, on demand."""
+
+    @contextmanager
+    def within(using, milliseconds):
+        raise budget.OverBudget("canceling statement due to statement timeout")
+        yield
+
+    monkeypatch.setattr(budget, "within", within)
+
+
+def listed(client, **query):
+    response = client.get(reverse("claims:claim_list"), query)
+    assert response.status_code == 200, response.context.get("page_error")
+    return response, [claim.text for claim in response.context["claims"]]
+
+
+def test_a_short_list_not_counted_in_time_still_shows_every_claim_and_its_exact_length(
+    client, spent
+):
+    from tests.factories import ClaimFactory
+
+    ClaimFactory(text="The sanctions on the Taliban stay in place")
+    ClaimFactory(text="The Taliban hold actual power in Afghanistan")
+    ClaimFactory(text="Russia will keep its envoy in Kabul")
+    response, texts = listed(client, q="taliban")
+    # The sample of three claims finds next to none; the page read finds both.
+    assert sorted(texts) == [
+        "The Taliban hold actual power in Afghanistan",
+        "The sanctions on the Taliban stay in place",
+    ]
+    assert response.context["estimated_total"] is None
+    assert "2 claims" in response.content.decode()
+
+
+def test_a_long_list_not_counted_in_time_pages_to_its_true_end(client, spent):
+    generate(claims=200, links=0, seed=3)
+    dated = {"stated_after": "1900-01-01"}  # a filter no tally counts
+    ids = list(
+        Claim.objects.filter(stated_on__gte="1900-01-01")
+        .order_by(*NEWEST)
+        .values_list("pk", flat=True)
+    )
+    assert len(ids) > 100 and len(ids) % 50  # a last page part full
+    response, first = listed(client, **dated)
+    shown = response.context["estimated_total"]
+    assert isinstance(shown, Estimate) and shown.rows >= 51  # the page read found 51
+    assert "± is the 95% margin" in response.content.decode()
+    last_page = len(ids) // 50 + 1
+    response, last = listed(client, page=last_page, **dated)
+    assert response.context["estimated_total"] is None
+    assert f"{len(ids)} claims" in response.content.decode()
+    assert len(first) == 50 and len(last) == len(ids) % 50
+    assert {claim.pk for claim in response.context["claims"]} == set(ids[(last_page - 1) * 50 :])
+    page_past = client.get(reverse("claims:claim_list"), {"page": last_page + 1, **dated})
+    assert page_past.status_code == 400

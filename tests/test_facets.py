@@ -167,6 +167,17 @@ def test_the_margin_follows_the_binomial_and_never_reads_zero():
     assert estimate(hits=123_456, rate=0.5).rows == 247_000
 
 
+def test_a_sample_with_few_hits_has_a_margin_as_wide_as_the_poisson_limit():
+    # None of a 1% sample: the count may still be up to 369 (the exact 95% limit).
+    none = estimate(hits=0, rate=0.01)
+    assert none.rows == 0 and none.margin >= 369
+    assert str(none) == f"at most {none.margin:,}"
+    # Three hits: the exact upper limit is 8.77 / rate, wider than 1.96 * sqrt(3).
+    three = estimate(hits=3, rate=0.01)
+    assert three.rows + three.margin >= 877
+    assert estimate(hits=0, rate=1.0).margin == 0  # a full count is exact
+
+
 def test_a_total_no_tally_holds_is_exact_or_an_estimate_within_its_margin(
     client, budget, monkeypatch
 ):
