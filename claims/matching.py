@@ -136,7 +136,23 @@ class Suggestion:
 
 def suggest(probe, limit=5, using=None):
     """The `limit` best suggestions for `probe`, best first."""
-    return rank(probe, pool(probe, using=using))[:limit]
+    using = using or router.db_for_read(Claim)
+    return rank(probe, pool(probe, using=using), limit=limit, using=using)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """What the score reads of a candidate claim: a row, not a model instance (a
+    pool holds hundreds; only the few suggested are loaded as claims)."""
+
+    pk: int
+    text: str
+    speaker_id: int | None
+    speaker_name: str
+    stated_on: datetime.date | None
+    source_id: int | None
+    subject_ids: set = field(default_factory=set)
+    topic_ids: set = field(default_factory=set)
 
 
 def pool(probe, using=None):
@@ -158,16 +174,16 @@ def pool(probe, using=None):
         # other ways of finding candidates still stand, and the page says so.
         logger.warning("Similar-words search over its budget for %r", probe.text[:80])
         probe.words_cut_short = True
-    found = list(
+    rows = (
         Claim.objects.using(using)
         .filter(pk__in=ids)
-        .select_related("speaker", "source__outlet")
-        .only(*SHOWN)
+        .values_list("pk", "text", "speaker_id", "speaker__name", "stated_on", "source_id")
     )
+    by_id = {
+        pk: Candidate(pk, text, speaker_id, name or "", stated_on, source_id)
+        for pk, text, speaker_id, name, stated_on, source_id in rows
+    }
     # Their subjects and topics, as ids: what the score compares.
-    for claim in found:
-        claim.subject_ids, claim.topic_ids = set(), set()
-    by_id = {claim.pk: claim for claim in found}
     for through, attribute, column in (
         (Claim.subjects.through, "subject_ids", "subject_id"),
         (Claim.topics.through, "topic_ids", "topic_id"),
@@ -175,7 +191,7 @@ def pool(probe, using=None):
         pairs = through.objects.using(using).filter(claim_id__in=by_id)
         for claim_id, related_id in pairs.values_list("claim_id", column):
             getattr(by_id[claim_id], attribute).add(related_id)
-    return found
+    return list(by_id.values())
 
 
 # What a suggestion shows of its claim.
@@ -305,66 +321,97 @@ class _Rank(Func):
     output_field = FloatField()
 
 
-def rank(probe, candidates):
-    """`candidates` scored against `probe`, best first."""
+def rank(probe, candidates, limit=None, using=None):
+    """The `limit` best of `candidates` (pool()'s) scored against `probe`, best first,
+    as Suggestions of their claims."""
     # Names say who, not what: the speaker's own name counts once, as the speaker.
     probe_words = content_words(probe.text)
     for stem in stems(probe.speaker_name):
         probe_words.pop(stem, None)
     probe_stems = set(probe_words)
-    probe_negated = _negated(probe.text)
     candidates = [claim for claim in candidates if claim.pk not in probe.exclude]
-    their_stems = {
-        claim.pk: stems(claim.text) - stems(claim.speaker.name if claim.speaker_id else "")
-        for claim in candidates
-    }
+    their_stems = {claim.pk: stems(claim.text) - stems(claim.speaker_name) for claim in candidates}
     rarity = _rarity(list(their_stems.values()))
-    total_weight = sum(WEIGHTS.values())
-    suggestions = []
+    scored = []
     for claim in candidates:
-        reasons = []
         words, shared = _shared_words(probe_stems, their_stems[claim.pk], rarity)
-        same_speaker = probe.speaker_id is not None and claim.speaker_id == probe.speaker_id
-        subjects = [probe.subjects[pk] for pk in claim.subject_ids if pk in probe.subjects]
-        topics = [probe.topics[pk] for pk in claim.topic_ids if pk in probe.topics]
-        days = (
-            abs((claim.stated_on - probe.stated_on).days)
-            if claim.stated_on and probe.stated_on
-            else None
+        scored.append((_score(probe, claim, words), claim, words, shared))
+    scored.sort(key=lambda row: (-row[0], row[1].pk))
+    scored = scored[:limit]
+    # Only the suggested are read as claims, with what a suggestion shows of them.
+    shown = (
+        Claim.objects.using(using or router.db_for_read(Claim))
+        .select_related("speaker", "source__outlet")
+        .only(*SHOWN)
+        .in_bulk([claim.pk for _, claim, _, _ in scored])
+    )
+    return [
+        Suggestion(
+            shown[claim.pk], score, *_kind_and_reasons(probe, claim, words, shared, probe_words)
         )
-        near = max(0.0, 1 - days / DATE_WINDOW) if days is not None else 0.0
-        score = (
-            WEIGHTS["words"] * words
-            + WEIGHTS["speaker"] * same_speaker
-            + WEIGHTS["subjects"] * _overlap(probe.subjects, subjects)
-            + WEIGHTS["topics"] * _overlap(probe.topics, topics)
-            + WEIGHTS["dates"] * near
-        ) / total_weight
-        if probe.source_id is not None and claim.source_id == probe.source_id:
-            # The same article saying a thing twice is not a second report of it.
-            score *= SAME_SOURCE
-            reasons.append("in the same source")
-        if same_speaker:
-            reasons.append("same speaker")
-        if subjects:
-            reasons.append("same subject: " + ", ".join(sorted(subjects)))
-        if topics:
-            reasons.append("same question: " + ", ".join(sorted(topics)))
-        if days is not None and days < DATE_WINDOW:
-            apart = {0: "the same day", 1: "1 day apart"}.get(days, f"{days} days apart")
-            reasons.append(f"stated {apart}")
-        if shared:
-            named = ", ".join(probe_words[stem] for stem in shared)
-            reasons.append(f"similar words ({words:.0%}): {named}")
-        kind = Link.Kind.CORROBORATES
-        if same_speaker and words >= 0.5 and (days is None or days <= 7):
-            kind = Link.Kind.SAME_STATEMENT
-        elif not same_speaker and words >= 0.3 and _negated(claim.text) != probe_negated:
-            kind = Link.Kind.CONTRADICTS
-            reasons.append("one denies what the other says")
-        suggestions.append(Suggestion(claim, round(score, 3), kind, reasons))
-    suggestions.sort(key=lambda s: (-s.score, s.claim.pk))
-    return suggestions
+        for score, claim, words, shared in scored
+        if claim.pk in shown  # not deleted since it was pooled
+    ]
+
+
+def _days_apart(probe, claim):
+    if claim.stated_on and probe.stated_on:
+        return abs((claim.stated_on - probe.stated_on).days)
+    return None
+
+
+def _score(probe, claim, words):
+    """The weighted mean of what `claim` shares with `probe`, in [0, 1]."""
+    days = _days_apart(probe, claim)
+    near = max(0.0, 1 - days / DATE_WINDOW) if days is not None else 0.0
+    score = (
+        WEIGHTS["words"] * words
+        + WEIGHTS["speaker"] * _same_speaker(probe, claim)
+        + WEIGHTS["subjects"] * _overlap(probe.subjects, claim.subject_ids)
+        + WEIGHTS["topics"] * _overlap(probe.topics, claim.topic_ids)
+        + WEIGHTS["dates"] * near
+    ) / TOTAL_WEIGHT
+    if probe.source_id is not None and claim.source_id == probe.source_id:
+        # The same article saying a thing twice is not a second report of it.
+        score *= SAME_SOURCE
+    return round(score, 3)
+
+
+TOTAL_WEIGHT = sum(WEIGHTS.values())
+
+
+def _same_speaker(probe, claim):
+    return probe.speaker_id is not None and claim.speaker_id == probe.speaker_id
+
+
+def _kind_and_reasons(probe, claim, words, shared, probe_words):
+    """The link a suggestion most likely is, and the reasons the editor reads."""
+    reasons = []
+    same_speaker = _same_speaker(probe, claim)
+    subjects = [probe.subjects[pk] for pk in claim.subject_ids if pk in probe.subjects]
+    topics = [probe.topics[pk] for pk in claim.topic_ids if pk in probe.topics]
+    days = _days_apart(probe, claim)
+    if probe.source_id is not None and claim.source_id == probe.source_id:
+        reasons.append("in the same source")
+    if same_speaker:
+        reasons.append("same speaker")
+    if subjects:
+        reasons.append("same subject: " + ", ".join(sorted(subjects)))
+    if topics:
+        reasons.append("same question: " + ", ".join(sorted(topics)))
+    if days is not None and days < DATE_WINDOW:
+        apart = {0: "the same day", 1: "1 day apart"}.get(days, f"{days} days apart")
+        reasons.append(f"stated {apart}")
+    if shared:
+        named = ", ".join(probe_words[stem] for stem in shared)
+        reasons.append(f"similar words ({words:.0%}): {named}")
+    kind = Link.Kind.CORROBORATES
+    if same_speaker and words >= 0.5 and (days is None or days <= 7):
+        kind = Link.Kind.SAME_STATEMENT
+    elif not same_speaker and words >= 0.3 and _negated(claim.text) != _negated(probe.text):
+        kind = Link.Kind.CONTRADICTS
+        reasons.append("one denies what the other says")
+    return kind, reasons
 
 
 def _rarity(stem_sets):
@@ -389,8 +436,9 @@ def _shared_words(probe_stems, stems_, rarity):
     return share, rarest
 
 
-def _overlap(wanted, shared):
-    return len(shared) / len(wanted) if wanted else 0.0
+def _overlap(wanted, ids):
+    """The share of the probe's `wanted` {id: name} among a candidate's `ids`."""
+    return sum(pk in wanted for pk in ids) / len(wanted) if wanted else 0.0
 
 
 def _negated(text):
