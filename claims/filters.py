@@ -352,10 +352,15 @@ def _ids(ids, using):
 
 @dataclass(frozen=True)
 class Estimate:
-    """A count estimated from a Bernoulli sample: `rows` give or take `margin` (95%)."""
+    """A count estimated from a Bernoulli sample: `rows` give or take `margin` (95%).
+
+    `at_least`: the claims read showed more than the sample did, so `rows` is what is
+    known for certain, a lower bound, and there is no margin to give.
+    """
 
     rows: int
     margin: int
+    at_least: bool = False
 
     @property
     def percent(self):
@@ -363,6 +368,8 @@ class Estimate:
         return max(1, math.ceil(100 * self.margin / self.rows)) if self.rows else 100
 
     def __str__(self):
+        if self.at_least:
+            return f"at least {self.rows:,}"
         if not self.rows:  # none in the sample: only a bound can be told
             return f"at most {self.margin:,}"
         return f"about {self.rows:,} ± {self.percent}%"

@@ -1,5 +1,4 @@
 import datetime
-from dataclasses import replace
 from functools import wraps
 
 from django.conf import settings
@@ -92,6 +91,11 @@ def paginate_rows(request, ordered, rows, count=None):
     return page, [objects[pk] for pk in ids], None
 
 
+# No list is longer: a page past it is refused before the database is asked (an
+# offset past 2**63 is an error there).
+MAX_OFFSET = 2**62
+
+
 def _page_of_estimate(request, ordered, estimate):
     """The requested page of a list whose length is only estimated, and its length.
 
@@ -110,6 +114,8 @@ def _page_of_estimate(request, ordered, estimate):
     if number < 1:
         return None, None, f"“{request.GET['page']}” is not a page number.", None
     offset = (number - 1) * PAGE_SIZE
+    if offset > MAX_OFFSET:
+        return None, None, f"There is no page {number}; the results end before it.", None
     ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
     if not ids and number > 1:
         return None, None, f"There is no page {number}; the results end before it.", None
@@ -185,12 +191,15 @@ def claim_list(request):
     if estimated_total:
         page, claims, page_error, exact = _page_of_estimate(request, ordered, rows)
         if exact is None and page and page.paginator.count > rows:
-            # The page read shows more claims than the sample promised.
-            estimated_total = replace(estimated_total, rows=page.paginator.count)
+            # The page read shows more claims than the sample promised: what is
+            # known is a lower bound.
+            estimated_total = Estimate(rows=page.paginator.count, margin=0, at_least=True)
         if exact is not None:
             # The list ended on the page: its length is known, and short.
             estimated_total = None
-            if unranked and exact <= RANK_UP_TO:
+            if unranked and exact <= RANK_UP_TO and page.number == 1:
+                # The whole list is on this page (on a later one, the earlier pages
+                # were read newest first, and the order must not change under them).
                 unranked = False
                 ordered = filters.qs
                 page, claims, page_error, _ = _page_of_estimate(request, ordered, exact)

@@ -166,3 +166,52 @@ def test_a_long_list_not_counted_in_time_pages_to_its_true_end(client, spent):
     assert {claim.pk for claim in response.context["claims"]} == set(ids[(last_page - 1) * 50 :])
     page_past = client.get(reverse("claims:claim_list"), {"page": last_page + 1, **dated})
     assert page_past.status_code == 400
+
+
+def test_a_list_its_sample_missed_shows_what_its_pages_prove(client, spent):
+    generate(claims=200, links=0, seed=3)
+    Claim.objects.update(sample_key=0.99)  # no claim is in a sample at any rate used
+    dated = {"stated_after": "1900-01-01"}
+    response, first = listed(client, **dated)
+    shown = response.context["estimated_total"]
+    # The sample saw none; the page read saw 51: a lower bound, with no margin to give.
+    assert shown.at_least and shown.rows == 51
+    body = response.content.decode()
+    assert "at least 51 claims" in body and "Page 1 of at least 2" in body
+    assert "± is the 95% margin" not in body
+    assert len(first) == 50
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", str(2**62), "-1", "0", "1e3"])
+def test_a_page_no_list_has_is_refused_with_a_reason(client, spent, page):
+    from tests.factories import ClaimFactory
+
+    ClaimFactory(text="The sanctions on the Taliban stay in place")
+    response = client.get(reverse("claims:claim_list"), {"q": "taliban", "page": page})
+    assert response.status_code == 400
+    assert f"page {page}" in response.content.decode() or "not a page number" in (
+        response.content.decode()
+    )
+
+
+def test_pages_of_an_estimated_search_keep_one_order_to_its_end(client, spent, monkeypatch):
+    import datetime
+
+    from claims import views
+    from tests.factories import ClaimFactory
+
+    monkeypatch.setattr(views, "RANK_UP_TO", 100)
+    for day in range(95):
+        ClaimFactory(
+            # Relevance and date disagree: the Taliban are named 1, 2 or 3 times.
+            text="The Taliban said things" + " of the Taliban" * (day % 3),
+            stated_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=day),
+        )
+    Claim.objects.update(sample_key=0.0)  # every claim sampled: the estimate is double
+    response, _ = listed(client, q="taliban")
+    assert response.context["unranked"]  # estimated past RANK_UP_TO: newest first
+    shown = [claim.pk for claim in response.context["claims"]]
+    response, _ = listed(client, q="taliban", page=2)
+    assert "95 claims" in response.content.decode()  # the last page tells the length
+    shown += [claim.pk for claim in response.context["claims"]]
+    assert len(shown) == len(set(shown)) == 95  # none twice, none left out
