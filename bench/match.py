@@ -1,7 +1,8 @@
 """Measure claim matching: does each linked claim find its partners among its top five?
 
     .venv/bin/python bench/match.py                      # the seed corpus alone, SQLite
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench .venv/bin/python bench/match.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_bench \
+        .venv/bin/python bench/match.py --random 50      # at scale, and 50 random claims
 
 The labels are the seed corpus's links of kind "same statement" and "corroborates"
 (the editors' own judgement, 36 links). For each link, each end is matched as an
@@ -131,6 +132,13 @@ def floor(repeat=5):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list the partners not found")
+    parser.add_argument(
+        "--random",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time suggestion lists for N claims drawn at random (generated ones, at scale)",
+    )
     options = parser.parse_args()
     seeded = prepare()
     total = Claim.objects.count()
@@ -148,6 +156,13 @@ def main():
         f"\none suggestion list: median {statistics.median(times) * 1000:.1f} ms, "
         f"p95 {p95 * 1000:.1f} ms (over {len(times)})"
     )
+    if seeded and options.random:
+        times = sorted(time_only(options.random))
+        p95 = times[max(0, round(0.95 * len(times)) - 1)]
+        print(
+            f"{len(times)} claims drawn at random: median {statistics.median(times) * 1000:.1f} "
+            f"ms, p95 {p95 * 1000:.1f} ms"
+        )
     print(f"floor, count(*) of the claims: {floor() * 1000:.1f} ms")
 
 
