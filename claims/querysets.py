@@ -87,9 +87,17 @@ class ClaimQuerySet(RecordedQuerySet):
 
         def speakers(words):
             if words not in found:
-                aliased = SpeakerAlias.objects.filter(name__icontains=words).values("speaker_id")
-                named = Speaker.objects.filter(Q(name__icontains=words) | Q(pk__in=aliased))
-                found[words] = list(named.using(self.db).values_list("pk", flat=True))
+                # A union, not an OR: each side reads its own trigram index (migration
+                # 0028), where an OR of the two read every speaker.
+                named = Speaker.objects.using(self.db).filter(name__icontains=words).order_by()
+                aliased = (
+                    SpeakerAlias.objects.using(self.db).filter(name__icontains=words).order_by()
+                )
+                found[words] = sorted(
+                    named.values_list("pk", flat=True).union(
+                        aliased.values_list("speaker_id", flat=True)
+                    )
+                )
             return found[words]
 
         return self.filter(search.matches(connections[self.db], value, speakers))

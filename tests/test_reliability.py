@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from claims import export, search
 from claims.models import Claim
-from tests.factories import ClaimFactory, SpeakerFactory
+from tests.factories import ClaimFactory, SpeakerAliasFactory, SpeakerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,12 @@ def test_search_syntax_means_the_same_on_every_database(client, claims):
         claims["envoy"].text,
         claims["sanctions"].text,
     }
+
+
+def test_a_search_finds_a_speaker_by_a_word_only_an_alias_holds(client, claims):
+    SpeakerAliasFactory(speaker=claims["envoy"].speaker, name="Zamir Nabievich Kabulov")
+    assert listed(client, "nabievich") == {claims["envoy"].text}
+    assert listed(client, "nabievich -envoy") == set()
 
 
 def test_a_search_of_too_many_words_is_refused_naming_the_limit(client, claims):
