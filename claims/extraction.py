@@ -134,11 +134,16 @@ class Directory:
 
     @classmethod
     def from_database(cls):
-        from claims.models import Outlet, Speaker
+        from claims.models import Outlet, Speaker, SpeakerAlias
 
+        # As rows, not model instances: every review reads every speaker and alias
+        # (20,000 and 30,000 at a million claims: 4.5 s as instances).
+        aliases = {}
+        for speaker_id, alias in SpeakerAlias.objects.order_by().values_list("speaker_id", "name"):
+            aliases.setdefault(speaker_id, []).append(alias)
         speakers = [
-            (speaker.pk, speaker.name, [alias.name for alias in speaker.aliases.all()])
-            for speaker in Speaker.objects.prefetch_related("aliases")
+            (pk, name, aliases.get(pk, []))
+            for pk, name in Speaker.objects.order_by("pk").values_list("pk", "name")
         ]
         return cls.build(speakers, Outlet.objects.values_list("pk", "name"))
 
