@@ -89,8 +89,8 @@ def main():
                     started = time.perf_counter()
                     response = review(client, source)
                     times.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                sys.exit(f"{source.pk}: the review screen answered {response.status_code}")
+                if response.status_code != 200 or "formset" not in response.context_data:
+                    sys.exit(f"{source.pk}: the review screen answered {response.status_code}")
             candidates = len(response.context_data["formset"].forms)
             print(
                 f"{source.title[:52]:<52} {len(source.full_text.split()):>6} {candidates:>10} "

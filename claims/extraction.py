@@ -116,12 +116,20 @@ class Directory:
 
     @classmethod
     def build(cls, speakers=(), outlets=()):
-        """From (id, name, aliases) speakers and (id, name) outlets."""
+        """From (id, name, aliases) speakers and (id, name) outlets.
+
+        Where names collide, a speaker's own name beats another's alias, and among
+        names (or among aliases) the speaker given first wins: from_database gives
+        them oldest first.
+        """
         directory = cls()
         surnames = {}
+        speakers = list(speakers)
+        for pk, name, _ in speakers:
+            directory.speakers.setdefault(_folded(name), (pk, name))
         for pk, name, aliases in speakers:
-            for known in (name, *aliases):
-                directory.speakers[_folded(known)] = (pk, name)
+            for alias in aliases:
+                directory.speakers.setdefault(_folded(alias), (pk, name))
             parts = _folded(name).split()
             if len(parts) > 1:
                 surnames.setdefault(parts[-1], set()).add((pk, name))

@@ -177,3 +177,16 @@ def test_the_second_part_of_a_split_quote_says_how_to_keep_it(directory):
     first, second = extract(text, directory, datetime.date(2024, 10, 1), MONTH)
     assert not any("split by its attribution" in note for note in first.notes)
     assert any("link them as the same statement" in note for note in second.notes)
+
+
+def test_a_speakers_own_name_beats_anothers_alias_and_the_older_speaker_a_tie():
+    # Speaker 2's alias is speaker 3's name; speakers 1 and 2 share an alias.
+    speakers = [
+        (1, "Zed Xavier", ["Bob Smith"]),
+        (2, "Adam Young", ["Bob Smith", "Ann Lavrova"]),
+        (3, "Ann Lavrova", []),
+    ]
+    for given in (speakers, speakers[::-1]):
+        assert Directory.build(given).speaker("Ann Lavrova") == (3, "Ann Lavrova")
+    # from_database gives the speakers oldest first.
+    assert Directory.build(speakers).speaker("Bob Smith") == (1, "Zed Xavier")
