@@ -114,11 +114,12 @@ def _page_of_estimate(request, ordered, estimate):
     if number < 1:
         return None, None, f"“{request.GET['page']}” is not a page number.", None
     offset = (number - 1) * PAGE_SIZE
+    past_the_end = f"There is no page {number}; the results end before it."
     if offset > MAX_OFFSET:
-        return None, None, f"There is no page {number}; the results end before it.", None
+        return None, None, past_the_end, None
     ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
     if not ids and number > 1:
-        return None, None, f"There is no page {number}; the results end before it.", None
+        return None, None, past_the_end, None
     exact = offset + len(ids) if len(ids) <= PAGE_SIZE else None
     paginator = Paginator(ordered, PAGE_SIZE)
     paginator.count = exact if exact is not None else max(estimate, offset + len(ids))
