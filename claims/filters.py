@@ -186,7 +186,7 @@ class ClaimFilter(django_filters.FilterSet):
     subject = SlugOrIdFilter(
         queryset=Subject.objects.all(), field_name="subjects", pick_list="subject"
     )
-    kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
+    kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices, empty_label="any kind")
     stated_after = django_filters.DateFilter(
         field_name="stated_on",
         lookup_expr="gte",
@@ -199,11 +199,15 @@ class ClaimFilter(django_filters.FilterSet):
         label="Stated on or before",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    has = django_filters.ChoiceFilter(choices=HAS_CHOICES, method="filter_has", label="Has")
+    has = django_filters.ChoiceFilter(
+        choices=HAS_CHOICES, method="filter_has", label="Has", empty_label="any links, or none"
+    )
     sort = django_filters.ChoiceFilter(
         choices=[(key, label) for key, (label, _) in SORTS.items()],
         method="filter_sort",
         label="Sort by",
+        # What filter_queryset_without() sorts by when none is chosen.
+        empty_label="relevance with a search, else newest first",
     )
 
     class Meta:
@@ -370,9 +374,22 @@ class Estimate:
     def __str__(self):
         if self.at_least:
             return f"at least {self.rows:,}"
-        if not self.rows:  # none in the sample: only a bound can be told
-            return f"at most {self.margin:,}"
+        if self.margin >= self.rows:
+            # The interval reaches zero (none in the sample, or few): only its upper
+            # end says anything.
+            return f"at most {self.rows + self.margin:,}"
         return f"about {self.rows:,} ± {self.percent}%"
+
+
+def sample_notes(estimated):
+    """[(rate, [facet, ...])]: the facets `estimated` names, grouped by their sample's rate.
+
+    The page says once how its estimates were drawn, not under every facet.
+    """
+    rates = {}
+    for name, rate in estimated.items():
+        rates.setdefault(rate, []).append(name)
+    return list(rates.items())
 
 
 def _sampled(claims, rate):

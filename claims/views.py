@@ -1,4 +1,5 @@
 import datetime
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from .filters import (
     facet_counts,
     list_size,
     pick_key,
+    sample_notes,
     sized,
 )
 from .models import Claim, Link, Outlet, Source, Speaker, Stance, Subject, Topic
@@ -60,8 +62,22 @@ def reader(view):
     return wrapped
 
 
+@dataclass(frozen=True)
+class PageError:
+    """Why the requested page cannot be shown, and the last page, where it is known.
+
+    The page offers a way back: the first page, and the last where there is one.
+    """
+
+    message: str
+    last: int | None = None
+
+    def __str__(self):
+        return self.message
+
+
 def paginate(request, queryset, per_page=PAGE_SIZE, count=None):
-    """The requested page, or an error message for a page that is not there.
+    """The requested page, or a PageError for a page that is not there.
 
     `count`, when known (a tally, claims.counts), spares the paginator its count(*).
     """
@@ -72,9 +88,12 @@ def paginate(request, queryset, per_page=PAGE_SIZE, count=None):
     try:
         return paginator.page(number), None
     except PageNotAnInteger:
-        return None, f"“{number}” is not a page number."
+        return None, PageError(f"“{number}” is not a page number.", paginator.num_pages)
     except EmptyPage:
-        return None, f"There is no page {number}; the results have {paginator.num_pages}."
+        return None, PageError(
+            f"There is no page {number}; the results have {paginator.num_pages}.",
+            paginator.num_pages,
+        )
 
 
 def paginate_rows(request, ordered, rows, count=None):
@@ -112,9 +131,9 @@ def _page_of_estimate(request, ordered, estimate):
     except ValueError:
         number = 0
     if number < 1:
-        return None, None, f"“{request.GET['page']}” is not a page number.", None
+        return None, None, PageError(f"“{request.GET['page']}” is not a page number."), None
     offset = (number - 1) * PAGE_SIZE
-    past_the_end = f"There is no page {number}; the results end before it."
+    past_the_end = PageError(f"There is no page {number}; the results end before it.")
     if offset > MAX_OFFSET:
         return None, None, past_the_end, None
     ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
@@ -221,6 +240,7 @@ def claim_list(request):
         rank_up_to=RANK_UP_TO,
         facets=facets,
         estimated=estimated,
+        sample_notes=sample_notes(estimated),
         export_query=_without_page(request.GET),
     )
     return render(request, "claims/claim_list.html", context)

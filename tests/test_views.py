@@ -165,6 +165,22 @@ def test_page_out_of_range_is_a_400(client, corpus, page):
     assert "page" in response.content.decode()
 
 
+def test_a_missing_page_links_back_to_the_first_and_last_pages_of_its_filters(client, corpus):
+    response = client.get(reverse("claims:claim_list"), {"speaker": "sergey-lavrov", "page": "99"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert '<a href="?speaker=sergey-lavrov">Go to the first page</a>' in body
+    ClaimFactory.create_batch(101 - Claim.objects.count())
+    whole = client.get(reverse("claims:claim_list"), {"page": "99"}).content.decode()
+    assert '<a href="?page=3">the last, page 3</a>' in whole
+
+
+def test_the_sort_box_names_the_order_the_list_has_when_none_is_chosen(client, corpus):
+    body = client.get(reverse("claims:claim_list")).content.decode()
+    assert '<option value="" selected>relevance with a search, else newest first</option>' in body
+    assert "---------" not in body
+
+
 def test_the_selected_facet_value_is_marked_current_and_removes_itself(client, corpus):
     response = client.get(
         reverse("claims:claim_list"), {"speaker": "sergey-lavrov", "kind": "paraphrase"}
@@ -220,6 +236,9 @@ def test_speaker_list_paginates_in_name_order_with_claim_counts(client):
     missing = client.get(reverse("claims:speaker_list"), {"page": 3})
     assert missing.status_code == 400
     assert "There is no page 3" in missing.content.decode()
+    # The way back: the first page, and the last.
+    assert '<a href="?">Go to the first page</a>' in missing.content.decode()
+    assert '<a href="?page=2">the last, page 2</a>' in missing.content.decode()
 
 
 @pytest.mark.parametrize(
