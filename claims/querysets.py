@@ -60,10 +60,13 @@ class RecordedQuerySet(models.QuerySet):
 
 
 class ClaimQuerySet(RecordedQuerySet):
+    def for_rows(self):
+        """What a row of a list shows (templates/claims/_claim_row.html): no topics."""
+        return self.select_related("speaker", "source__outlet", "via")
+
     def for_list(self):
-        return self.select_related("speaker", "source__outlet", "via").prefetch_related(
-            "topics", "subjects"
-        )
+        """A claim as the API and the claim page show it, with its topics and subjects."""
+        return self.for_rows().prefetch_related("topics", "subjects")
 
     def search(self, value, found=None):
         """Claims whose text, context or reported role match `value`, or whose speaker does.

@@ -143,7 +143,7 @@ def _page_of_estimate(request, ordered, estimate):
     paginator = Paginator(ordered, PAGE_SIZE)
     paginator.count = exact if exact is not None else max(estimate, offset + len(ids))
     ids = ids[:PAGE_SIZE]
-    objects = Claim.objects.for_list().in_bulk(ids)
+    objects = Claim.objects.for_rows().in_bulk(ids)
     claims = [objects[pk] for pk in ids]
     return Page(claims, number, paginator), claims, None, exact
 
@@ -152,7 +152,7 @@ def _page_of_estimate(request, ordered, estimate):
 def home(request):
     # The claims whose statement the most reports contradict (stored evidence values).
     contested = (
-        Claim.objects.for_list()
+        Claim.objects.for_rows()
         .filter(contradicting_reports__gt=0)
         .order_by("-contradicting_reports", "-id")[:5]
     )
@@ -168,7 +168,7 @@ def home(request):
         "link_count": tables[Link],
         "topics": topics,
         "contested": contested,
-        "latest": Claim.objects.for_list().order_by("-created_at", "-id")[:8],
+        "latest": Claim.objects.for_rows().order_by("-created_at", "-id")[:8],
     }
     return render(request, "claims/home.html", context)
 
@@ -182,7 +182,7 @@ def _without_page(query):
 
 @reader
 def claim_list(request):
-    filters = ClaimFilter(request.GET, queryset=Claim.objects.for_list())
+    filters = ClaimFilter(request.GET, queryset=Claim.objects.for_rows())
     context = {"filters": filters}
     if not filters.is_valid():
         return render(request, "claims/claim_list.html", context, status=400)
@@ -228,7 +228,7 @@ def claim_list(request):
                     filters, exact_up_to=FACET_EXACT_UP_TO, sample=FACET_SAMPLE, total=exact
                 )
     else:
-        page, claims, page_error = paginate_rows(request, ordered, Claim.objects.for_list(), rows)
+        page, claims, page_error = paginate_rows(request, ordered, Claim.objects.for_rows(), rows)
     if page_error:
         context["page_error"] = page_error
         return render(request, "claims/claim_list.html", context, status=400)
@@ -335,7 +335,7 @@ def speaker_list(request):
 @reader
 def speaker_detail(request, slug):
     speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
-    claims = speaker.claims.for_list().order_by(F("stated_on").asc(nulls_last=True), "id")
+    claims = speaker.claims.for_rows().order_by(F("stated_on").asc(nulls_last=True), "id")
     page, page_error = paginate(request, claims, count=counts.tally("speaker", speaker))
     if page_error:
         return render(
@@ -462,7 +462,7 @@ def topic_detail(request, slug):
         "claims": (
             []
             if answers
-            else topic.claims.for_list().order_by(F("stated_on").asc(nulls_last=True), "id")[
+            else topic.claims.for_rows().order_by(F("stated_on").asc(nulls_last=True), "id")[
                 :PAGE_SIZE
             ]
         ),

@@ -157,9 +157,9 @@ def test_the_whole_corpus_and_one_filter_read_exact_counts_kept_on_write(
         shown = response.context["page"].paginator.count
         assert shown == filters.qs.count(), query
         assert f"{shown:,} claim" in response.content.decode()
-    # The whole corpus, at any size: a tally for the total; the page's ids, rows,
-    # topics and subjects; a tally for each facet and the labels of five of them.
-    with django_assert_num_queries(1 + 4 + 6 + 5):
+    # The whole corpus, at any size: a tally for the total; the page's ids and rows;
+    # a tally for each facet and the labels of five of them.
+    with django_assert_num_queries(1 + 2 + 6 + 5):
         client.get(LIST)
 
 
