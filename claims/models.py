@@ -594,6 +594,10 @@ class Claim(models.Model):
     # export: kept by database triggers on the link tables (migration 0013).
     topic_names = models.TextField(blank=True, default="", db_default="", editable=False)
     subject_names = models.TextField(blank=True, default="", db_default="", editable=False)
+    # Their ids, space-separated in ascending order, for the facets of a sampled list
+    # (claims.filters): kept by the same triggers (migration 0029).
+    topic_ids = models.TextField(blank=True, default="", db_default="", editable=False)
+    subject_ids = models.TextField(blank=True, default="", db_default="", editable=False)
     import_ref = models.CharField(
         max_length=100, unique=True, null=True, blank=True, editable=False
     )
@@ -611,6 +615,8 @@ class Claim(models.Model):
             "search_document",
             "topic_names",
             "subject_names",
+            "topic_ids",
+            "subject_ids",
             "sample_key",
             *evidence.FIELDS,
         ],
@@ -768,8 +774,9 @@ class Claim(models.Model):
         self.span_start, self.span_end = span or (None, None)
 
 
-# Claim fields that database triggers keep (migration 0014); save() leaves them alone.
-TRIGGER_MAINTAINED = ("topic_names", "subject_names")
+# Claim fields that database triggers keep (migrations 0014, 0029); save() leaves
+# them alone.
+TRIGGER_MAINTAINED = ("topic_names", "subject_names", "topic_ids", "subject_ids")
 
 # Claim fields the evidence values depend on.
 EVIDENCE_INPUTS = ("kind", "speaker", "speaker_id", "source", "source_id", "via", "via_id")

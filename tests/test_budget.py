@@ -178,7 +178,7 @@ def test_a_list_its_sample_missed_shows_what_its_pages_prove(client, spent):
     assert shown.at_least and shown.rows == 51
     body = response.content.decode()
     assert "at least 51 claims" in body and "Page 1 of at least 2" in body
-    assert "± is the 95% margin" not in body
+    assert "Estimated from a random sample of the claims; ±" not in body  # the total's
     assert len(first) == 50
 
 

@@ -245,3 +245,36 @@ def test_a_search_looks_its_speakers_up_once_for_the_page_and_every_facet(client
     assert {claim.speaker for claim in response.context["claims"]} >= {speaker}
     lookups = [q["sql"] for q in captured if 'FROM "claims_speakeralias"' in q["sql"]]
     assert len(lookups) == 1, lookups
+
+
+def test_topic_and_subject_facets_of_a_counted_list_follow_every_change(client):
+    """A list no tally counts reads its topics and subjects from the ids on each claim
+    (kept by triggers): every way of changing them shows at once, exactly."""
+    from tests.factories import SubjectFactory, TopicFactory
+
+    first, second, third = ClaimFactory.create_batch(3, stated_on="2024-05-01")
+    envoys, sanctions = TopicFactory(title="Envoys?"), TopicFactory(title="Sanctions?")
+    uzbekistan = SubjectFactory(name="Uzbekistan")
+    first.topics.add(envoys, sanctions)
+    second.topics.add(envoys)
+    third.subjects.add(uzbekistan)
+
+    def facet(name):
+        response, counts = shown_counts(client, DATED)
+        assert response.context["estimated"] == {}
+        shown = {value: count for facet, value, count in counts if facet == name}
+        for value, count in shown.items():
+            assert count == exact(DATED, name, value), (name, value)
+        return shown
+
+    assert facet("topic") == {envoys.slug: 2, sanctions.slug: 1}
+    assert facet("subject") == {uzbekistan.slug: 1}
+    Claim.topics.through.objects.filter(claim=second).update(claim=third)  # a link row edited
+    second.subjects.add(uzbekistan)
+    first.topics.remove(envoys)
+    assert facet("topic") == {envoys.slug: 1, sanctions.slug: 1}
+    assert facet("subject") == {uzbekistan.slug: 2}
+    sanctions.delete()
+    third.subjects.clear()
+    assert facet("topic") == {envoys.slug: 1}
+    assert facet("subject") == {uzbekistan.slug: 1}

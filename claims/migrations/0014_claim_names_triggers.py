@@ -8,4 +8,4 @@ from claims import triggers
 class Migration(migrations.Migration):
     dependencies = [("claims", "0013_claim_topic_and_subject_names")]
 
-    operations = [migrations.RunPython(triggers.create, triggers.drop)]
+    operations = [migrations.RunPython(triggers.names_only.create, triggers.names_only.drop)]

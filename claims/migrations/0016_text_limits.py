@@ -19,7 +19,9 @@ class Migration(migrations.Migration):
 
     # Adding a constraint rebuilds the claim table on SQLite (claims.triggers).
     operations = [
-        migrations.RunPython(triggers.drop_on_sqlite, triggers.create_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.drop_on_sqlite, triggers.names_only.create_on_sqlite
+        ),
         migrations.AlterField(
             model_name="claim",
             name="text",
@@ -194,5 +196,7 @@ class Migration(migrations.Migration):
                 violation_error_message="“notes” exceeds the limit of 20,000 characters.",
             ),
         ),
-        migrations.RunPython(triggers.create_on_sqlite, triggers.drop_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.create_on_sqlite, triggers.names_only.drop_on_sqlite
+        ),
     ]

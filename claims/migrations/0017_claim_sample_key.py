@@ -17,7 +17,9 @@ class Migration(migrations.Migration):
     # with the volatile default, SQLite rebuilds it (dropping the triggers around
     # that, claims.triggers).
     operations = [
-        migrations.RunPython(triggers.drop_on_sqlite, triggers.create_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.drop_on_sqlite, triggers.names_only.create_on_sqlite
+        ),
         migrations.AddField(
             model_name="claim",
             name="sample_key",
@@ -25,5 +27,7 @@ class Migration(migrations.Migration):
                 db_default=claims.models.UniformRandom(), db_index=True, editable=False
             ),
         ),
-        migrations.RunPython(triggers.create_on_sqlite, triggers.drop_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.create_on_sqlite, triggers.names_only.drop_on_sqlite
+        ),
     ]

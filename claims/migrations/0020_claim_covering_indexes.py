@@ -21,7 +21,9 @@ class Migration(migrations.Migration):
 
     # SQLite rebuilds the claim table to drop the old indexes: its triggers go around it.
     operations = [
-        migrations.RunPython(triggers.drop_on_sqlite, triggers.create_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.drop_on_sqlite, triggers.names_only.create_on_sqlite
+        ),
         migrations.RunPython(tallies.drop_on_sqlite, tallies.create_on_sqlite),
         migrations.AlterField(
             model_name="claim",
@@ -106,6 +108,8 @@ class Migration(migrations.Migration):
                 name="claim_sample_idx",
             ),
         ),
-        migrations.RunPython(triggers.create_on_sqlite, triggers.drop_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.create_on_sqlite, triggers.names_only.drop_on_sqlite
+        ),
         migrations.RunPython(tallies.create_on_sqlite, tallies.drop_on_sqlite),
     ]

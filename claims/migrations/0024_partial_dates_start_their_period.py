@@ -75,7 +75,9 @@ class Migration(migrations.Migration):
     # Changing a constraint rebuilds the claim and source tables on SQLite; their
     # triggers go first and come back after (claims.triggers).
     operations = [
-        migrations.RunPython(triggers.drop_on_sqlite, triggers.create_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.drop_on_sqlite, triggers.names_only.create_on_sqlite
+        ),
         migrations.RunPython(tallies.drop_on_sqlite, tallies.create_on_sqlite),
         migrations.RunPython(pairs.drop_on_sqlite, pairs.create_on_sqlite),
         migrations.RemoveConstraint(
@@ -126,5 +128,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(pairs.create_on_sqlite, pairs.drop_on_sqlite),
         migrations.RunPython(tallies.create_on_sqlite, tallies.drop_on_sqlite),
-        migrations.RunPython(triggers.create_on_sqlite, triggers.drop_on_sqlite),
+        migrations.RunPython(
+            triggers.names_only.create_on_sqlite, triggers.names_only.drop_on_sqlite
+        ),
     ]
