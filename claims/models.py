@@ -293,6 +293,10 @@ class Source(models.Model):
                 F("id"),
                 name="source_listing_idx",
             ),
+            # The outlet facet looks up the outlets of a sample's sources by id
+            # (claims.filters._by_outlet): from this index alone, not each source's
+            # row. SQLite, which has no INCLUDE, makes it a plain copy of the key.
+            models.Index(fields=["id"], include=["outlet"], name="source_outlet_idx"),
         ]
 
     def __str__(self):
@@ -646,6 +650,8 @@ class Claim(models.Model):
                 fields=["sample_key"],
                 include=[
                     *FACET_COLUMNS,
+                    "topic_ids",
+                    "subject_ids",
                     "corroborating_reports",
                     "contradicting_reports",
                     "link_count",
