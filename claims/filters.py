@@ -13,7 +13,7 @@ from django.db import connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from . import budget, counts, search
+from . import budget, counts, facet_sql, search
 from .models import Claim, Outlet, Source, Speaker, Subject, Topic
 from .querysets import HAS_CHOICES, SORTS
 
@@ -315,12 +315,26 @@ def _paired(filter_name, value, name, limit):
 def _counted_together(claims, names, limit):
     """Exact facets `names`, all over the list `claims`, read in one pass.
 
-    Returns (facets, how many claims were read). One query reads a few columns of
-    every claim of the list (a list counted exactly is short, a sampled one a few
-    thousand claims) and Python counts them: the outlets with one more query, for
-    the sources read, and the topics and subjects from the ids the triggers keep on
-    each claim (claims.triggers). Separate GROUP BYs, or a query on each link table
-    for the claims read, would each find the same claims again.
+    Returns (facets, how many claims were read). PostgreSQL counts them in one
+    query (claims.facet_sql); elsewhere `_read_tallies`, its twin.
+    """
+    if connections[claims.db].vendor == "postgresql":
+        tallies, read = facet_sql.tallies(claims, names, limit)
+    else:
+        tallies, read = _read_tallies(claims, names)
+    return _top(tallies, limit), read
+
+
+def _read_tallies(claims, names):
+    """({facet: Counter of its values}, how many claims were read) for the list `claims`:
+    the portable twin of claims.facet_sql.tallies.
+
+    One query reads a few columns of every claim of the list (a list counted exactly
+    is short, a sampled one a few thousand claims) and Python counts them: the
+    topics and subjects from the ids the triggers keep on each claim
+    (claims.triggers), the outlets with one more query, for the sources read.
+    Separate GROUP BYs, or a query on each link table for the claims read, would
+    each find the same claims again.
     """
     tallies = {name: Counter() for name in names}
     read = 0
@@ -334,11 +348,16 @@ def _counted_together(claims, names, limit):
                 tallies[name].update(int(pk) for pk in value.split())
     if "outlet" in tallies:
         tallies["outlet"] = _by_outlet(tallies["outlet"], claims.db)
+    return tallies, read
+
+
+def _top(tallies, limit):
+    """The `limit` commonest values of each facet of `tallies`, labelled."""
     facets = {}
     for name, tally in tallies.items():
         top = sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:limit]
         facets[name] = _labelled(name, top)
-    return facets, read
+    return facets
 
 
 def _by_outlet(by_source, using):
@@ -353,7 +372,7 @@ def _by_outlet(by_source, using):
     step = (len(sources) or 1) if connections[using].vendor == "postgresql" else 10_000
     for start in range(0, len(sources), step):
         chunk = _ids(sources[start : start + step], using)
-        rows = Source.objects.using(using).filter(pk__in=chunk)
+        rows = Source.objects.using(using).filter(pk__in=chunk).order_by()
         for source, outlet in rows.values_list("pk", "outlet_id"):
             if outlet is not None:
                 outlets[outlet] += by_source[source]
@@ -453,6 +472,7 @@ class Unsized:
     over: int
     estimate: object = None
     over_budget: bool = False  # counting it ran out of time once: not again
+    piloted: bool = False  # `over` is from a pilot sample, not the planner alone
 
 
 def list_size(claims, exact_up_to):
@@ -474,13 +494,14 @@ def list_size(claims, exact_up_to):
             # Not countable in time (a phrase: every claim holding its words is read
             # to check their order), whatever the planner thought.
             over = max(over, round(_sampled(claims, PILOT).count() / PILOT))
-            return Unsized(claims, over, over_budget=True)
+            return Unsized(claims, over, over_budget=True, piloted=True)
         if counted <= exact_up_to:
             return counted
         # The planner underestimated (words it takes for independent occur together):
         # `counted` is only a lower bound, too low to choose a sampling rate by, so
         # a pilot sample of 1% of every claim sizes the list.
         over = max(counted, round(_sampled(claims, PILOT).count() / PILOT))
+        return Unsized(claims, over, piloted=True)
     return Unsized(claims, over)
 
 
@@ -562,6 +583,8 @@ def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None)
     """
     facets, estimated = {}, {}
     active = {name for name, _ in filterset.active}
+    q = filterset.form.cleaned_data.get("q")
+    probe = bool(q) and q.has_phrase  # the planner cannot size the list (see _counted)
     together = []
     for name in FACETS:
         others = [(other, value) for other, value in filterset.active if other != name]
@@ -571,26 +594,32 @@ def facet_counts(filterset, limit=12, exact_up_to=None, sample=None, total=None)
             facets[name] = _paired(*others[0], name, limit)
         elif name in active:
             claims = filterset.filter_queryset_without(filterset.queryset.all(), name)
-            facets.update(_counted(claims, [name], limit, exact_up_to, sample, None, estimated))
+            facets.update(
+                _counted(claims, [name], limit, exact_up_to, sample, None, estimated, probe)
+            )
         else:
             together.append(name)
     if together:
         claims = filterset.filter_queryset_without(filterset.queryset.all(), None)
-        facets.update(_counted(claims, together, limit, exact_up_to, sample, total, estimated))
+        facets.update(
+            _counted(claims, together, limit, exact_up_to, sample, total, estimated, probe)
+        )
     return {name: facets[name] for name in FACETS}, estimated
 
 
-def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
+def _counted(claims, names, limit, exact_up_to, sample, over, estimated, probe=False):
     """Facets `names` over `claims` (`over` of them, if known): exact, or from a sample.
 
     `over` may be Unsized (the list's own length, still to estimate): its `estimate`
     is then set from what the facets read claim by claim: the sample's size as an
-    Estimate, or the exact count when they read the whole list.
+    Estimate, or the exact count when they read the whole list. `probe`: the
+    planner's length of the list is not to be trusted to set the sampling rate.
     """
     claims = claims.order_by()
     unsized = over if isinstance(over, Unsized) else None
     if unsized:
         over = unsized.over
+        probe = probe and not unsized.piloted
     if exact_up_to is not None and over is None:
         over = _size(claims)
     # A list whose total could not be counted in time is not read whole for its facets.
@@ -610,6 +639,15 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
     if late:
         over = max(over, 2 * sample)  # the sample must not read the whole list again
     rate = min(1.0, sample / over)
+    if probe:
+        # The planner's length of a list that `probe` names doubtful (a phrase: 5 to
+        # 2,000 times too short on generated data) would set a rate that reads many
+        # times `sample` claims. The sample at 1 / PROBE of that rate is counted
+        # first, and the length it shows sets the rate. (Choosing the rate from the
+        # probe's count biases the estimate by about 1 / sample: nothing beside its
+        # margin.)
+        first = rate / PROBE
+        rate = max(first, min(1.0, sample * first / max(_sampled(claims, first).count(), 1)))
     sampled, read = _counted_together(_sampled(claims, rate), names, limit)
     if unsized:
         unsized.estimate = estimate(read, rate)
@@ -619,3 +657,6 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated):
         name: [(value, label, estimate(n, rate)) for value, label, n in values]
         for name, values in sampled.items()
     }
+
+
+PROBE = 16  # a doubtful list's sample: 1 / PROBE of it is read first (see _counted)

@@ -59,6 +59,12 @@ class Search:
     def __bool__(self):
         return bool(self.alternatives)
 
+    @property
+    def has_phrase(self):
+        """Whether it looks for a phrase: a search PostgreSQL's planner cannot size
+        (it takes the phrase's words for independent, and their order for any)."""
+        return any(term.phrase for terms in self.alternatives for term in terms)
+
 
 def parse(value):
     """The Search that `value` asks for; SearchError if it cannot be run."""
