@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 
 from tracker.routers import read_chunks, reading
 
-from . import counts, evidence, integrity, linked_data, pictures
+from . import counts, evidence, integrity, linked_data, pictures, plans
 from .filters import (
     NAME_FIELDS,
     ClaimFilter,
@@ -115,7 +115,14 @@ def paginate_rows(request, ordered, rows, count=None):
 MAX_OFFSET = 2**62
 
 
-def _page_of_estimate(request, ordered, estimate):
+# A page of a long list in an indexed order is read from that order's index when
+# the list's estimated length shows it lies within the first WALK_UP_TO claims of it
+# (claims.plans): the planner, sizing a phrase far too short, would read every match.
+WALK_UP_TO = 20_000
+IN_INDEX_ORDER = {"newest", "oldest", "added"}
+
+
+def _page_of_estimate(request, ordered, estimate, in_index_order=False):
     """The requested page of a list whose length is only estimated, and its length.
 
     The estimate may fall short of the list's end or reach past it, so the page is
@@ -123,7 +130,8 @@ def _page_of_estimate(request, ordered, estimate):
     list's last, and its length, offset plus rows, is exact (an int); a full one
     shows the list holds at least that many, whatever the sample said.
     Returns (page, claims, error, exact): exact is the list's length if the page
-    showed it, else None.
+    showed it, else None. `in_index_order`: the list is sorted in the order of an
+    index (IN_INDEX_ORDER), which the page may be read from (WALK_UP_TO).
     """
     number = request.GET.get("page", "1")
     try:
@@ -136,7 +144,10 @@ def _page_of_estimate(request, ordered, estimate):
     past_the_end = PageError(f"There is no page {number}; the results end before it.")
     if offset > MAX_OFFSET:
         return None, None, past_the_end, None
-    ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
+    # How many claims of the whole corpus come before the page's end, in its order.
+    walked = (offset + PAGE_SIZE + 1) * counts.tally("all") / max(estimate, 1)
+    with plans.in_order(ordered.db, in_index_order and walked <= WALK_UP_TO):
+        ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
     if not ids and number > 1:
         return None, None, past_the_end, None
     exact = offset + len(ids) if len(ids) <= PAGE_SIZE else None
@@ -209,7 +220,11 @@ def claim_list(request):
     if unranked:
         ordered = ordered.order_by(*SORTS["newest"][1])
     if estimated_total:
-        page, claims, page_error, exact = _page_of_estimate(request, ordered, rows)
+        q, sort = filters.form.cleaned_data.get("q"), filters.form.cleaned_data.get("sort")
+        sort = "newest" if unranked else sort or ("relevance" if q else "newest")
+        page, claims, page_error, exact = _page_of_estimate(
+            request, ordered, rows, in_index_order=sort in IN_INDEX_ORDER
+        )
         if exact is None and page and page.paginator.count > rows:
             # The page read shows more claims than the sample promised: what is
             # known is a lower bound.

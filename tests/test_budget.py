@@ -215,3 +215,44 @@ def test_pages_of_an_estimated_search_keep_one_order_to_its_end(client, spent, m
     assert "95 claims" in response.content.decode()  # the last page tells the length
     shown += [claim.pk for claim in response.context["claims"]]
     assert len(shown) == len(set(shown)) == 95  # none twice, none left out
+
+
+def _setting(name):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
+def test_a_long_phrase_is_paged_from_its_orders_index_and_the_planner_set_back(client, monkeypatch):
+    """The planner sizes a phrase far too short and would read every match to sort the
+    page; the sampled length tells the page to read the newest-first index instead."""
+    from claims import plans, views
+
+    generate(claims=2_000, links=0, seed=5)
+    monkeypatch.setattr(views, "LIST_EXACT_UP_TO", 100)
+    monkeypatch.setattr(views, "FACET_EXACT_UP_TO", 100)
+    monkeypatch.setattr(views, "FACET_SAMPLE", 400)
+    monkeypatch.setattr(views, "RANK_UP_TO", 100)
+    query = {"q": '"without preconditions"'}
+    filters = ClaimFilter(QueryDict("q=%22without+preconditions%22"), queryset=Claim.objects.all())
+    assert filters.is_valid()
+    newest = list(filters.qs.order_by(*NEWEST).values_list("pk", flat=True))
+    assert len(newest) > 200
+    seen = []
+    original = plans.in_order
+
+    @contextmanager
+    def watched(using, enabled=True):
+        with original(using, enabled):
+            seen.append((enabled, _setting("enable_bitmapscan")))
+            yield
+
+    monkeypatch.setattr(plans, "in_order", watched)
+    for number in (1, 2):
+        response = client.get(reverse("claims:claim_list"), {**query, "page": number})
+        assert response.status_code == 200
+        assert isinstance(response.context["estimated_total"], Estimate)
+        shown = [claim.pk for claim in response.context["claims"]]
+        assert shown == newest[(number - 1) * 50 : number * 50]  # the same claims, in order
+    assert seen == [(True, "off"), (True, "off")]  # read from the index, both pages
+    assert _setting("enable_bitmapscan") == "on" and _setting("enable_seqscan") == "on"
