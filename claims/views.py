@@ -200,7 +200,8 @@ def claim_list(request):
     ordered = filters.qs
     total = counts.list_total(filters.active)
     if total is None:
-        total = list_size(ordered, LIST_EXACT_UP_TO)
+        q = filters.form.cleaned_data.get("q")
+        total = list_size(ordered, LIST_EXACT_UP_TO, doubtful=bool(q) and q.has_phrase)
     # The facets first: a list too long to count takes its length from their sample.
     unsized = total
     facets, estimated = facet_counts(

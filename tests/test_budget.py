@@ -256,3 +256,20 @@ def test_a_long_phrase_is_paged_from_its_orders_index_and_the_planner_set_back(c
         assert shown == newest[(number - 1) * 50 : number * 50]  # the same claims, in order
     assert seen == [(True, "off"), (True, "off")]  # read from the index, both pages
     assert _setting("enable_bitmapscan") == "on" and _setting("enable_seqscan") == "on"
+
+
+def test_a_phrase_counted_past_its_first_few_is_still_shown_exactly(client, monkeypatch):
+    """A phrase is counted only up to DOUBTFUL_FIRST before the pilot sizes it; a list
+    the pilot shows short is then read whole by its facets, and its total is exact."""
+    from claims import filters as claim_filters
+
+    generate(claims=2_000, links=0, seed=5)
+    monkeypatch.setattr(claim_filters, "DOUBTFUL_FIRST", 50)
+    query = "q=%22without+preconditions%22"
+    true = ClaimFilter(QueryDict(query), queryset=Claim.objects.all()).qs.count()
+    assert 50 < true <= 20_000
+    response = client.get(f"{reverse('claims:claim_list')}?{query}")
+    assert response.context["estimated_total"] is None
+    assert response.context["page"].paginator.count == true
+    assert f"{true:,} claims" in response.content.decode()
+    assert response.context["estimated"] == {}  # its facets exact too
