@@ -304,7 +304,7 @@ def main():
     for label, ours, theirs, (ours_found, theirs_found) in rows:
         ratio = theirs / ours
         print(
-            f"{label:<32} {ours * 1000:>11,.0f} ms {theirs * 1000:>9,.0f} ms {ratio:>6.1f}x"
+            f"{label:<32} {ours * 1000:>11,.0f} ms {theirs * 1000:>9,.0f} ms {ratio:>6.2f}x"
             f"   {ours_found:,} / {theirs_found:,}"
         )
     print("(claims matched: the tracker's count / Datasette's; search stems only on ours)")
