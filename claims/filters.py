@@ -207,7 +207,7 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_sort",
         label="Sort by",
         # What filter_queryset_without() sorts by when none is chosen.
-        empty_label="relevance with a search, else newest first",
+        empty_label="relevance, or newest",
     )
 
     class Meta:
@@ -410,10 +410,11 @@ class Estimate:
     def __str__(self):
         if self.at_least:
             return f"at least {self.rows:,}"
+        if not self.rows:  # none in the sample: only the interval's top says anything
+            return f"at most {self.margin:,}"
         if self.margin >= self.rows:
-            # The interval reaches zero (none in the sample, or few): only its upper
-            # end says anything.
-            return f"at most {self.rows + self.margin:,}"
+            # The interval reaches zero (few in the sample): the estimate, and the top.
+            return f"about {self.rows:,}, at most {self.rows + self.margin:,}"
         return f"about {self.rows:,} ± {self.percent}%"
 
 

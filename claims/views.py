@@ -90,9 +90,10 @@ def paginate(request, queryset, per_page=PAGE_SIZE, count=None):
     except PageNotAnInteger:
         return None, PageError(f"“{number}” is not a page number.", paginator.num_pages)
     except EmptyPage:
+        pages = paginator.num_pages
         return None, PageError(
-            f"There is no page {number}; the results have {paginator.num_pages}.",
-            paginator.num_pages,
+            f"There is no page {number}; the results have {pages:,} page{'s' * (pages != 1)}.",
+            pages,
         )
 
 

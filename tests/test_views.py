@@ -177,7 +177,7 @@ def test_a_missing_page_links_back_to_the_first_and_last_pages_of_its_filters(cl
 
 def test_the_sort_box_names_the_order_the_list_has_when_none_is_chosen(client, corpus):
     body = client.get(reverse("claims:claim_list")).content.decode()
-    assert '<option value="" selected>relevance with a search, else newest first</option>' in body
+    assert '<option value="" selected>relevance, or newest</option>' in body
     assert "---------" not in body
 
 
