@@ -53,7 +53,8 @@ def tallies(claims, names, limit):
     keeps of them. PostgreSQL only.
     """
     columns = sorted({COLUMNS[name] for name in names})
-    sql, params = claims.values_list(*columns).query.sql_with_params()
+    rows = claims.values_list(*columns)
+    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     parts = [_grouped(name, limit) for name in names]
     parts.append("(SELECT '', NULL, count(*) FROM s)")  # how many claims were read
     query = f"WITH s ({', '.join(columns)}) AS MATERIALIZED ({sql}) " + " UNION ALL ".join(parts)

@@ -646,9 +646,11 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated, probe=F
             if unsized:
                 unsized.estimate = read  # every claim of the list was read: exact
             return facets
+    # A list that could not be counted in time is never read whole again.
+    most = 0.5 if late else 1.0
     if late:
-        over = max(over, 2 * sample)  # the sample must not read the whole list again
-    rate = min(1.0, sample / over)
+        over = max(over, 2 * sample)
+    rate = min(most, sample / over)
     if probe:
         # The planner's length of a list that `probe` names doubtful (a phrase: 5 to
         # 2,000 times too short on generated data) would set a rate that reads many
@@ -657,12 +659,18 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated, probe=F
         # probe's count biases the estimate by about 1 / sample: nothing beside its
         # margin.)
         first = rate / PROBE
-        rate = max(first, min(1.0, sample * first / max(_sampled(claims, first).count(), 1)))
+        rate = max(first, min(most, sample * first / max(_sampled(claims, first).count(), 1)))
+    if rate >= 1.0:
+        # The probe shows a list short enough to read whole: its counts are exact.
+        facets, read = _counted_together(claims, names, limit)
+        if unsized:
+            unsized.estimate = read
+        return facets
     sampled, read = _counted_together(_sampled(claims, rate), names, limit)
     if unsized:
         unsized.estimate = estimate(read, rate)
     for name in names:
-        estimated[name] = f"{rate * 100:.2g}%"
+        estimated[name] = _percent(rate)
     return {
         name: [(value, label, estimate(n, rate)) for value, label, n in values]
         for name, values in sampled.items()
@@ -670,3 +678,8 @@ def _counted(claims, names, limit, exact_up_to, sample, over, estimated, probe=F
 
 
 PROBE = 16  # a doubtful list's sample: 1 / PROBE of it is read first (see _counted)
+
+
+def _percent(rate):
+    """A sampling rate as the page writes it: "3.2%", "0.013%", "50%"."""
+    return f"{float(f'{rate * 100:.2g}'):g}%"

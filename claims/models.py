@@ -650,8 +650,6 @@ class Claim(models.Model):
                 fields=["sample_key"],
                 include=[
                     *FACET_COLUMNS,
-                    "topic_ids",
-                    "subject_ids",
                     "corroborating_reports",
                     "contradicting_reports",
                     "link_count",

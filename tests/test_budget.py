@@ -231,7 +231,7 @@ def test_a_long_phrase_is_paged_from_its_orders_index_and_the_planner_set_back(c
     generate(claims=2_000, links=0, seed=5)
     monkeypatch.setattr(views, "LIST_EXACT_UP_TO", 100)
     monkeypatch.setattr(views, "FACET_EXACT_UP_TO", 100)
-    monkeypatch.setattr(views, "FACET_SAMPLE", 400)
+    monkeypatch.setattr(views, "FACET_SAMPLE", 100)  # a sample of a part of the list
     monkeypatch.setattr(views, "RANK_UP_TO", 100)
     query = {"q": '"without preconditions"'}
     filters = ClaimFilter(QueryDict("q=%22without+preconditions%22"), queryset=Claim.objects.all())
@@ -273,3 +273,24 @@ def test_a_phrase_counted_past_its_first_few_is_still_shown_exactly(client, monk
     assert response.context["page"].paginator.count == true
     assert f"{true:,} claims" in response.content.decode()
     assert response.context["estimated"] == {}  # its facets exact too
+
+
+def test_a_phrase_not_counted_in_time_is_sampled_at_most_half_and_its_rate_written_plainly(
+    client, spent
+):
+    """A list that could not be counted in time is never read whole again, however
+    few claims its probe finds; the note gives the rate as a person writes it."""
+    import re
+
+    generate(claims=600, links=0, seed=5)
+    response, _ = listed(client, q='"without preconditions"', kind="quote")
+    estimated = response.context["estimated"]
+    assert estimated  # sampled, not counted
+    for rate in estimated.values():
+        assert re.fullmatch(r"\d+(\.\d+)?%", rate), rate
+        assert float(rate[:-1]) <= 50
+    page = response.content.decode()
+    assert all(
+        f"random sample of {rate} of" in page or f"{rate} of them" in page
+        for rate in estimated.values()
+    )

@@ -310,3 +310,19 @@ def test_postgresql_counts_the_facets_as_their_portable_twin_reads_them():
         assert read == twin_read == claims.count(), query
         assert _top(counted, 12) == _top(twin, 12), query
         assert all(_top(counted, 12).values()), query  # every facet has values to compare
+
+
+def test_a_claim_filed_under_hundreds_of_subjects_is_saved_and_counted(client):
+    """The ids the triggers keep grow with a claim's subjects: no index holds them, so
+    no index row size limit refuses the write."""
+    from claims.models import Subject
+
+    claim = ClaimFactory(stated_on="2024-05-01")
+    subjects = Subject.objects.bulk_create(
+        Subject(name=f"Subject {i:04}", slug=f"subject-{i:04}") for i in range(700)
+    )
+    claim.subjects.add(*subjects)
+    claim.refresh_from_db()
+    assert len(claim.subject_ids.split()) == 700
+    response, counts = shown_counts(client, DATED)
+    assert sum(1 for facet, _, count in counts if facet == "subject" and count == 1) == 12
