@@ -242,6 +242,11 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.sorted(sort, q)
 
     @property
+    def labels(self):
+        """{filter name: its label}: what the page calls a filter in use."""
+        return {name: field.label for name, field in self.form.fields.items()}
+
+    @property
     def active(self):
         """The filters in use, as (name, value) pairs: what the page says it shows."""
         return [

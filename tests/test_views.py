@@ -748,8 +748,10 @@ def test_a_search_with_no_results_says_so_and_offers_to_remove_the_last_filter(c
     assert "No claims match" in body
     assert "Fix the filters" not in body  # nothing is wrong with them
     assert ">0 claims<" in body
-    removal = re.search(r'<a href="([^"]*)">Remove the last one \(q: <bdi>zebrafish', body)
+    removal = re.search(r'<a href="([^"]*)">Remove the last one \(Search: <bdi>zebrafish', body)
     assert removal is not None
+    # Each filter in use is named as its box is labelled, not by its parameter.
+    assert 'title="Remove this filter">Kind: <bdi>quote</bdi> ✕</a>' in body
     # Following it drops the search, keeps the other filter, and finds the claim.
     again = client.get(reverse("claims:claim_list") + removal.group(1).replace("&amp;", "&"))
     assert listed_ids(again) == [Claim.objects.get().pk]
