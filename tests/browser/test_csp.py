@@ -66,7 +66,7 @@ def test_reading_pages_work_under_the_policy(live_server, watched):
     page.goto(live_server.url + "/claims/")
     page.get_by_role("region", name="Narrow by").get_by_role("link").first.click()
     expect(
-        page.get_by_text(re.compile(r"^(topic|speaker|subject|outlet|kind|via):"))
+        page.get_by_text(re.compile(r"^(Topics|Speaker|Subjects|Source outlet|Kind|Via): "))
     ).to_be_visible()
     page.get_by_role("button", name="Copy citation").count()  # present or not, no violation
     assert violations(page, refused) == []

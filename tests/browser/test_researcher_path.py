@@ -35,7 +35,7 @@ def test_researcher_follows_a_contradiction_to_its_source(live_server, page, scr
     topic = "Recognition, sanctions and the Taliban's legitimacy"
     page.get_by_role("region", name="Narrow by").get_by_role("link", name=topic).click()
     expect(page).to_have_url(re.compile(r"topic=taliban-recognition"))
-    expect(page.get_by_text("topic:")).to_be_visible()
+    expect(page.get_by_text("Topics: ")).to_be_visible()  # the filter in use, by its label
     shot("filtered-by-topic")
 
     # Open the claim on sanctions.
